@@ -1,0 +1,176 @@
+"""The ``ggzy`` command: serve, migrate, load demo data, manage users, verify the audit log."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ggzy.config import get_settings
+from ggzy.db import Database
+
+app = typer.Typer(help="ggzy 公共资源交易平台命令行", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库", no_args_is_help=True)
+users_app = typer.Typer(help="用户", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+def _db() -> Database:
+    from ggzy.db import create_database
+
+    return create_database(get_settings().database_url)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="默认取 GGZY_HOST"),
+    port: int = typer.Option(None, help="默认取 GGZY_PORT"),
+    workers: int = typer.Option(1, min=1, max=16),
+) -> None:
+    """启动 Web 服务。"""
+    import uvicorn
+
+    s = get_settings()
+    uvicorn.run(
+        "ggzy.main:create_app",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers,
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """执行数据库迁移。"""
+    from ggzy.migrate import upgrade
+
+    url = get_settings().database_url
+    console.print(f"迁移数据库至 {revision} …")
+    upgrade(url, revision)
+    console.print("[green]完成[/green]")
+
+
+@app.command()
+def demo() -> None:
+    """加载演示数据（可重复执行，只补充缺少的部分）。"""
+    from ggzy import demo as demo_data
+    from ggzy.common.clock import SystemClock
+
+    db = _db()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
+        total = 4 + len(demo_data.PROJECTS)
+        task = bar.add_task("演示数据", total=total)
+
+        def step(label: str) -> None:
+            bar.update(task, description=f"演示数据：{label}", advance=1)
+
+        demo_data.load(db, SystemClock(), progress=step)
+    console.print(f"[green]演示数据已就绪[/green]；演示账号密码：{demo_data.DEMO_PASSWORD}（见 README）")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("新密码：")
+    if first != getpass.getpass("再次输入："):
+        console.print("[red]两次输入不一致[/red]")
+        raise typer.Exit(2)
+    return first
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    display_name: str = typer.Option(..., "--name"),
+    role: str = typer.Option(...),
+    org_credit_code: str = typer.Option(None, "--org", help="所属单位统一社会信用代码"),
+    branch: str = typer.Option(None, help="分中心代码，如 220200"),
+    password_stdin: bool = typer.Option(False, help="从标准输入读取密码（不在命令行上出现）"),
+) -> None:
+    """创建用户。密码从终端或标准输入读取，绝不作为参数传入。"""
+    from ggzy.common.audit import Actor
+    from ggzy.common.clock import SystemClock
+    from ggzy.common.errors import DomainError
+    from ggzy.identity import selectors, services
+    from ggzy.identity.enums import Role
+
+    try:
+        role_enum = Role(role)
+    except ValueError:
+        console.print(f"[red]未知角色 {role}；可选：{', '.join(r.value for r in Role if r is not Role.PUBLIC)}[/red]")
+        raise typer.Exit(2) from None
+    password = _read_password(password_stdin)
+    db = _db()
+    try:
+        with db.transaction() as s:
+            org = selectors.org_by_credit_code(s, org_credit_code) if org_credit_code else None
+            if org_credit_code and org is None:
+                raise DomainError(f"单位 {org_credit_code} 不存在")
+            services.user_create(
+                session=s,
+                now=SystemClock().now(),
+                actor=Actor(None, "命令行", "cli"),
+                username=username,
+                display_name=display_name,
+                role=role_enum,
+                password=password,
+                organization_id=org.id if org else None,
+                branch_code=branch,
+            )
+    except DomainError as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]已创建用户 {username}[/green]")
+
+
+@users_app.command("reset-password")
+def users_reset(username: str, password_stdin: bool = typer.Option(False)) -> None:
+    """重置密码并解除锁定，同时结束该用户的所有会话。"""
+    from ggzy.common.audit import Actor
+    from ggzy.common.clock import SystemClock
+    from ggzy.common.errors import DomainError
+    from ggzy.identity import services
+
+    password = _read_password(password_stdin)
+    db = _db()
+    try:
+        with db.transaction() as s:
+            services.user_password_reset(
+                session=s,
+                now=SystemClock().now(),
+                actor=Actor(None, "命令行", "cli"),
+                username=username,
+                new_password=password,
+            )
+    except DomainError as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]已重置 {username} 的密码[/green]")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计哈希链；发现篡改、删除或重排时以非零状态退出并指出第一个问题事件。"""
+    from ggzy.common import audit
+
+    db = _db()
+    with db.session(write=False) as s:
+        total = audit.event_count(s)
+        with Progress(TextColumn("校验审计链"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
+            task = bar.add_task("verify", total=total)
+            result = audit.verify_chain(s, progress=lambda n: bar.update(task, completed=n) if n % 500 == 0 else None)
+            bar.update(task, completed=result.checked)
+    if result.ok:
+        console.print(f"[green]审计链完整：共 {result.checked} 条事件[/green]")
+        return
+    console.print(f"[red]审计链校验失败：第一个问题事件为第 {result.first_bad_seq} 号 —— {result.reason}[/red]")
+    raise typer.Exit(1)

@@ -1,0 +1,33 @@
+"""Settings from the environment (prefix GGZY_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GGZY_", extra="ignore")
+
+    env: Literal["production", "development", "sandbox", "test"] = "development"
+    database_url: str = "sqlite:///./var/ggzy.db"
+    port: int = 8000
+    host: str = "127.0.0.1"
+    data_dir: Path = Path("./var")
+    # Session cookies are Secure unless explicitly turned off for plain-HTTP local use.
+    cookie_secure: bool = True
+    session_hours: int = 8
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    max_body_bytes: int = Field(default=1_000_000, description="largest JSON/form body accepted")
+    centre_name: str = "吉林市公共资源交易中心"
+    run_chronograph: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,82 @@
+"""Engines and sessions.
+
+SQLite (the embedded default) runs in WAL mode. Two engines point at the same file: a write
+engine whose transactions start with ``BEGIN IMMEDIATE`` (so a write transaction takes the lock
+before it reads, and never fails later with a stale snapshot), and a read engine with ordinary
+deferred transactions so pages that only read run side by side. On PostgreSQL both are one
+engine; row locks and ``UPDATE ... RETURNING`` keep several app processes correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, issue BEGIN, so we choose its kind.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class Database:
+    url: str
+    write_engine: Engine
+    read_engine: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    def __post_init__(self) -> None:
+        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def session(self, *, write: bool = True) -> Session:
+        return (self._write if write else self._read)()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session committed on success, rolled back on any error."""
+        with self.session(write=True) as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def create_database(url: str) -> Database:
+    if url.startswith("sqlite"):
+        return Database(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return Database(url, engine, engine)

@@ -1,0 +1,180 @@
+"""The one permission table: role x action, plus object rules.
+
+Every HTTP route declares exactly one ``Action`` (``ggzy.http.deps.permit``); a test walks every
+route with every role against this table. An action's ``kind`` says whether it writes business
+data; regulators and auditors hold no ``WRITE`` action (they supervise, they never edit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from ggzy.identity.enums import Jurisdiction, Role
+
+
+class Scope(StrEnum):
+    ANY = "any"  # every object
+    CITY = "city"  # only staff of the city centre (city-wide configuration)
+    OWN_BRANCH = "own_branch"  # objects of the user's branch; city staff see every branch
+    OWN_ORG = "own_org"  # objects the user's organisation is party to
+    JURISDICTION = "jurisdiction"  # objects in the regulator's sectors
+    SELF = "self"  # the user's own account
+
+
+class Kind(StrEnum):
+    READ = "read"
+    WRITE = "write"  # changes business data
+    SUPERVISE = "supervise"  # a regulator's or auditor's own act (sign-off, verification)
+    ACCOUNT = "account"  # the user's own session, password, tokens
+
+
+class Action(StrEnum):
+    PORTAL_VIEW = "portal.view"
+    LOGIN = "auth.login"
+    SELF_VIEW = "self.view"
+    SELF_TOKENS = "self.tokens"
+    SELF_PASSWORD = "self.password"  # noqa: S105  (an action name, not a secret)
+    ORG_SIGNUP = "org.signup"
+    ORG_READ = "org.read"
+    ORG_CREATE = "org.create"
+    USER_READ = "user.read"
+    USER_MANAGE = "user.manage"
+    BRANCH_READ = "branch.read"
+    WORKBENCH = "workbench.view"
+    PROJECT_CREATE = "project.create"
+    PROJECT_EDIT = "project.edit"
+    PROJECT_READ = "project.read"
+    PROJECT_ROUTE_PREVIEW = "project.route_preview"
+    PROJECT_REVIEW = "project.review"
+    PROJECT_FAST_TRACK = "project.fast_track"
+    PROJECT_EMERGENCY_SIGNOFF = "project.emergency_signoff"
+    CATALOGUE_READ = "catalogue.read"
+    CATALOGUE_MANAGE = "catalogue.manage"
+    CALENDAR_READ = "calendar.read"
+    CALENDAR_MANAGE = "calendar.manage"
+    AUDIT_HEADS = "audit.heads"
+    AUDIT_READ = "audit.read"
+    AUDIT_VERIFY = "audit.verify"
+
+
+EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
+SIGNED_IN: dict[Role, Scope] = {r: Scope.SELF for r in Role if r is not Role.PUBLIC}
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: Kind
+    roles: dict[Role, Scope] = field(default_factory=dict)
+    basis: str = ""
+
+
+TABLE: dict[Action, Rule] = {
+    Action.PORTAL_VIEW: Rule(Kind.READ, EVERYONE, "电子招标投标办法 Art. 44: 公共服务平台 free to read for all"),
+    Action.LOGIN: Rule(Kind.ACCOUNT, EVERYONE),
+    Action.SELF_VIEW: Rule(Kind.ACCOUNT, SIGNED_IN),
+    Action.SELF_TOKENS: Rule(Kind.ACCOUNT, SIGNED_IN),
+    Action.SELF_PASSWORD: Rule(Kind.ACCOUNT, SIGNED_IN),
+    Action.ORG_SIGNUP: Rule(Kind.WRITE, {Role.PUBLIC: Scope.ANY}, "电子招标投标办法 Art. 44: anyone may register"),
+    Action.ORG_READ: Rule(Kind.READ, EVERYONE),
+    Action.ORG_CREATE: Rule(Kind.WRITE, {Role.ADMIN: Scope.ANY, Role.OPERATOR: Scope.ANY}),
+    Action.USER_READ: Rule(Kind.READ, {Role.ADMIN: Scope.ANY, Role.AUDITOR: Scope.ANY}),
+    Action.USER_MANAGE: Rule(Kind.ACCOUNT, {Role.ADMIN: Scope.ANY}),
+    Action.BRANCH_READ: Rule(Kind.READ, EVERYONE),
+    Action.WORKBENCH: Rule(Kind.READ, SIGNED_IN),
+    Action.PROJECT_CREATE: Rule(Kind.WRITE, {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG}),
+    Action.PROJECT_EDIT: Rule(Kind.WRITE, {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG}),
+    Action.PROJECT_READ: Rule(
+        Kind.READ,
+        {
+            Role.OPERATOR: Scope.OWN_BRANCH,
+            Role.TENDERER: Scope.OWN_ORG,
+            Role.AGENCY: Scope.OWN_ORG,
+            Role.REGULATOR: Scope.JURISDICTION,
+            Role.AUDITOR: Scope.ANY,
+        },
+    ),
+    Action.PROJECT_ROUTE_PREVIEW: Rule(
+        Kind.READ, {Role.TENDERER: Scope.ANY, Role.AGENCY: Scope.ANY, Role.OPERATOR: Scope.ANY}
+    ),
+    Action.PROJECT_REVIEW: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "公共资源交易平台管理暂行办法 Art. 20"),
+    Action.PROJECT_FAST_TRACK: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}),
+    Action.PROJECT_EMERGENCY_SIGNOFF: Rule(
+        Kind.SUPERVISE, {Role.REGULATOR: Scope.JURISDICTION}, "招标投标法 Art. 66; 政府采购法 Art. 85"
+    ),
+    Action.CATALOGUE_READ: Rule(Kind.READ, EVERYONE, "国办发〔2015〕63号: the catalogue is public"),
+    Action.CATALOGUE_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.CITY}),
+    Action.CALENDAR_READ: Rule(Kind.READ, EVERYONE),
+    Action.CALENDAR_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.CITY}),
+    Action.AUDIT_HEADS: Rule(Kind.READ, EVERYONE),
+    Action.AUDIT_READ: Rule(
+        Kind.READ, {Role.AUDITOR: Scope.ANY, Role.REGULATOR: Scope.JURISDICTION, Role.ADMIN: Scope.ANY}
+    ),
+    Action.AUDIT_VERIFY: Rule(Kind.SUPERVISE, {Role.AUDITOR: Scope.ANY, Role.ADMIN: Scope.ANY}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in user or the anonymous public."""
+
+    role: Role
+    user_id: int | None = None
+    username: str = ""
+    display_name: str = "社会公众"
+    org_id: int | None = None
+    org_name: str = ""
+    branch_id: int | None = None
+    is_city_staff: bool = False
+    jurisdictions: frozenset[Jurisdiction] = frozenset()
+    client_addr: str = ""
+    csrf_token: str = ""
+    via_token: bool = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role is not Role.PUBLIC
+
+
+ANONYMOUS = Principal(role=Role.PUBLIC)
+
+
+class ScopedObject(Protocol):
+    """What an object exposes so the table's object rules can be checked against it."""
+
+    @property
+    def party_org_ids(self) -> set[int]: ...
+
+    @property
+    def branch_id(self) -> int | None: ...
+
+    @property
+    def jurisdiction(self) -> str | None: ...
+
+
+def scope_for(principal: Principal, action: Action) -> Scope | None:
+    return TABLE[action].roles.get(principal.role)
+
+
+def allows(principal: Principal, action: Action) -> bool:
+    """May this role perform the action at all (before looking at any object)?"""
+    scope = scope_for(principal, action)
+    if scope is None:
+        return False
+    return not (scope is Scope.CITY and not principal.is_city_staff)
+
+
+def allows_object(principal: Principal, action: Action, obj: ScopedObject) -> bool:
+    scope = scope_for(principal, action)
+    if scope is None or not allows(principal, action):
+        return False
+    if scope in (Scope.ANY, Scope.CITY):
+        return True
+    if scope is Scope.OWN_BRANCH:
+        return principal.is_city_staff or obj.branch_id == principal.branch_id
+    if scope is Scope.OWN_ORG:
+        return principal.org_id is not None and principal.org_id in obj.party_org_ids
+    if scope is Scope.JURISDICTION:
+        return obj.jurisdiction is not None and Jurisdiction(obj.jurisdiction) in principal.jurisdictions
+    return False

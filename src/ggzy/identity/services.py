@@ -1,0 +1,346 @@
+"""Identity use cases. Each takes ``now`` and a session, writes the audit event, never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ggzy.common import audit
+from ggzy.common.audit import Actor
+from ggzy.common.crypto import new_secret, sm3_hex
+from ggzy.common.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from ggzy.identity import security
+from ggzy.identity.enums import USER_ROLE_NEEDS_ORG_ROLE, OrgRole, Role
+from ggzy.identity.models import ApiToken, Branch, Organization, OrganizationRole, User, WebSession
+from ggzy.identity.permissions import Principal
+from ggzy.identity.rules import validate_id_number, validate_uscc
+from ggzy.identity.schemas import OrgCreateIn, SignupIn
+
+SELF_SIGNUP_ROLES = {OrgRole.TENDERER: Role.TENDERER, OrgRole.AGENCY: Role.AGENCY, OrgRole.BIDDER: Role.BIDDER}
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(
+        user_id=principal.user_id,
+        name=principal.display_name or principal.username,
+        role=principal.role.value,
+        org_id=principal.org_id,
+        client_addr=principal.client_addr,
+    )
+
+
+def _org_state(org: Organization) -> dict[str, object]:
+    return {
+        "name": org.name,
+        "credit_code": org.credit_code,
+        "region_code": org.region_code,
+        "roles": sorted(org.role_set),
+        "jurisdictions": sorted(org.jurisdictions),
+    }
+
+
+def _branch_for_region(session: Session, region_code: str) -> Branch | None:
+    for branch in session.scalars(select(Branch)):
+        if region_code in branch.regions:
+            return branch
+    return None
+
+
+def org_create(*, session: Session, now: datetime, actor: Actor, data: OrgCreateIn) -> Organization:
+    code = validate_uscc(data.credit_code)
+    if session.scalar(select(Organization.id).where(Organization.credit_code == code)):
+        raise Conflict(f"统一社会信用代码 {code} 已登记", code="org_exists")
+    if data.jurisdictions and OrgRole.REGULATOR not in data.roles:
+        raise InvalidInput("只有行政监督部门可以设置监管行业", code="jurisdiction_not_regulator")
+    if OrgRole.REGULATOR in data.roles and not data.jurisdictions:
+        raise InvalidInput("行政监督部门须至少设置一个监管行业", code="jurisdiction_missing")
+    branch = _branch_for_region(session, data.region_code)
+    org = Organization(
+        name=data.name,
+        credit_code=code,
+        region_code=data.region_code,
+        branch_id=branch.id if branch else None,
+        legal_representative=data.legal_representative,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        address=data.address,
+        jurisdictions=sorted({j.value for j in data.jurisdictions}),
+        created_at=now,
+        roles=[OrganizationRole(role=r.value) for r in dict.fromkeys(data.roles)],
+    )
+    session.add(org)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent registration of the same code won the race
+        raise Conflict(f"统一社会信用代码 {code} 已登记", code="org_exists") from exc
+    audit.record(
+        session,
+        now=now,
+        actor=actor,
+        action="org.create",
+        object_type="organization",
+        object_id=org.id,
+        after=_org_state(org),
+    )
+    return org
+
+
+def user_create(
+    *,
+    session: Session,
+    now: datetime,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    organization_id: int | None = None,
+    branch_code: str | None = None,
+    id_number: str | None = None,
+    phone: str = "",
+) -> User:
+    if role is Role.PUBLIC:
+        raise InvalidInput("社会公众无需账号", code="invalid_role")
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"用户名 {username} 已被使用", code="username_taken")
+    org = session.get(Organization, organization_id) if organization_id is not None else None
+    if organization_id is not None and org is None:
+        raise NotFound(f"单位 {organization_id} 不存在", code="org_not_found")
+    needed = USER_ROLE_NEEDS_ORG_ROLE[role]
+    if needed is not None and (org is None or needed not in org.role_set):
+        raise InvalidInput(f"{role.label}账号须属于具有“{needed.label}”身份的单位", code="org_role_mismatch")
+    branch = None
+    if branch_code is not None:
+        branch = session.scalar(select(Branch).where(Branch.code == branch_code))
+        if branch is None:
+            raise NotFound(f"分中心 {branch_code} 不存在", code="branch_not_found")
+    elif org is not None:
+        branch = org.branch
+    if role in (Role.OPERATOR, Role.ADMIN) and branch is None:
+        raise InvalidInput("交易中心工作人员须指定所属分中心", code="branch_missing")
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        organization_id=org.id if org else None,
+        branch_id=branch.id if branch else None,
+        id_number=validate_id_number(id_number, today=now.date()) if id_number else None,
+        phone=phone,
+        password_hash=security.hash_password(password),
+        password_changed_at=now,
+        created_at=now,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"用户名 {username} 已被使用", code="username_taken") from exc
+    audit.record(
+        session,
+        now=now,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        after={"username": username, "role": role.value, "organization_id": user.organization_id},
+    )
+    return user
+
+
+def org_signup(*, session: Session, now: datetime, actor: Actor, data: SignupIn) -> tuple[Organization, User]:
+    if data.org_role not in SELF_SIGNUP_ROLES:
+        raise InvalidInput("自助注册仅限招标人/采购人、代理机构、投标人/供应商/竞买人", code="signup_role")
+    org = org_create(
+        session=session,
+        now=now,
+        actor=actor,
+        data=OrgCreateIn(
+            name=data.org_name,
+            credit_code=data.credit_code,
+            roles=[data.org_role],
+            region_code=data.region_code,
+            legal_representative=data.legal_representative,
+            contact_name=data.display_name,
+            contact_phone=data.contact_phone,
+        ),
+    )
+    user = user_create(
+        session=session,
+        now=now,
+        actor=actor,
+        username=data.username,
+        display_name=data.display_name,
+        role=SELF_SIGNUP_ROLES[data.org_role],
+        password=data.password,
+        organization_id=org.id,
+        id_number=data.id_number,
+        phone=data.contact_phone,
+    )
+    return org, user
+
+
+def user_password_reset(*, session: Session, now: datetime, actor: Actor, username: str, new_password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", code="user_not_found")
+    user.password_hash = security.hash_password(new_password)
+    user.password_changed_at = now
+    user.failed_logins = 0
+    user.locked_until = None
+    _end_sessions(session, now, user.id)
+    audit.record(session, now=now, actor=actor, action="user.password_reset", object_type="user", object_id=user.id)
+    return user
+
+
+def password_change(*, session: Session, now: datetime, principal: Principal, old: str, new: str) -> None:
+    user = session.get(User, principal.user_id, with_for_update=True)
+    if user is None or not security.verify_password(user.password_hash, old):
+        raise InvalidInput("原密码不正确", code="wrong_password")
+    user.password_hash = security.hash_password(new)
+    user.password_changed_at = now
+    _end_sessions(session, now, user.id)
+    audit.record(
+        session,
+        now=now,
+        actor=actor_of(principal),
+        action="user.password_change",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+def _end_sessions(session: Session, now: datetime, user_id: int) -> None:
+    session.execute(
+        update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None)).values(ended_at=now)
+    )
+
+
+@dataclass
+class LoginOutcome:
+    """Login records failures even when it refuses, so the caller commits before raising ``error``."""
+
+    user: User | None = None
+    session_token: str = ""
+    web_session: WebSession | None = None
+    error: DomainError | None = None
+
+
+def login(
+    *,
+    session: Session,
+    now: datetime,
+    username: str,
+    password: str,
+    client_addr: str,
+    max_failures: int,
+    lock_minutes: int,
+    session_hours: int,
+) -> LoginOutcome:
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    failed = Unauthenticated("用户名或密码错误", code="bad_credentials")
+    if user is None:
+        security.verify_password(None, password)  # same cost as a real check
+        return LoginOutcome(error=failed)
+    who = Actor(
+        user_id=user.id, name=user.display_name, role=user.role, org_id=user.organization_id, client_addr=client_addr
+    )
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return LoginOutcome(
+            error=TooManyAttempts(
+                f"连续登录失败次数过多，账号已锁定，请于 {minutes} 分钟后再试或联系管理员",
+                code="account_locked",
+            )
+        )
+    if not user.is_active or not security.verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        detail: dict[str, object] = {"failures": user.failed_logins}
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            detail["locked_until"] = user.locked_until.isoformat()
+        audit.record(
+            session,
+            now=now,
+            actor=who,
+            action="auth.login_failed",
+            object_type="user",
+            object_id=user.id,
+            detail=detail,
+        )
+        if "locked_until" in detail:
+            return LoginOutcome(
+                error=TooManyAttempts(
+                    f"连续 {max_failures} 次登录失败，账号锁定 {lock_minutes} 分钟", code="account_locked"
+                )
+            )
+        return LoginOutcome(error=failed)
+    if security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    raw = new_secret(32)
+    ws = WebSession(
+        token_hash=sm3_hex(raw),
+        user_id=user.id,
+        csrf_token=new_secret(24),
+        created_at=now,
+        expires_at=now + timedelta(hours=session_hours),
+        client_addr=client_addr,
+    )
+    session.add(ws)
+    audit.record(session, now=now, actor=who, action="auth.login", object_type="user", object_id=user.id)
+    return LoginOutcome(user=user, session_token=raw, web_session=ws)
+
+
+def logout(*, session: Session, now: datetime, principal: Principal, raw_session: str) -> None:
+    ws = session.scalar(select(WebSession).where(WebSession.token_hash == sm3_hex(raw_session)))
+    if ws is not None and ws.ended_at is None:
+        ws.ended_at = now
+        audit.record(
+            session, now=now, actor=actor_of(principal), action="auth.logout", object_type="user", object_id=ws.user_id
+        )
+
+
+def token_create(
+    *, session: Session, now: datetime, principal: Principal, name: str, days: int | None
+) -> tuple[ApiToken, str]:
+    raw, prefix, digest = security.new_api_token()
+    token = ApiToken(
+        user_id=principal.user_id,
+        name=name,
+        prefix=prefix,
+        token_hash=digest,
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        now=now,
+        actor=actor_of(principal),
+        action="token.create",
+        object_type="api_token",
+        object_id=token.id,
+        after={"name": name, "prefix": prefix},
+    )
+    return token, raw
+
+
+def token_revoke(*, session: Session, now: datetime, principal: Principal, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id, with_for_update=True)
+    if token is None or token.user_id != principal.user_id:
+        raise NotFound("令牌不存在", code="token_not_found")
+    if token.revoked_at is not None:
+        raise Conflict("令牌已吊销", code="token_revoked")
+    token.revoked_at = now
+    audit.record(
+        session, now=now, actor=actor_of(principal), action="token.revoke", object_type="api_token", object_id=token.id
+    )
+    return token

@@ -1,0 +1,56 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from ggzy.common.clock import Clock, SystemClock
+from ggzy.config import Settings, get_settings
+from ggzy.db import Database, create_database
+from ggzy.http import errors
+from ggzy.http.middleware import BodyGuard, SecurityHeaders
+from ggzy.http.pages import make_templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="ggzy 公共资源交易平台 API",
+        version="0.1.0",
+        description="电子交易平台、公共服务平台与行政监督平台的接口。错误统一返回 {code, message, detail}。",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db or create_database(settings.database_url)
+    app.state.clock = clock or SystemClock()
+    app.state.templates = make_templates()
+    errors.install(app)
+
+    from ggzy.audit_views import api as audit_api
+    from ggzy.audit_views import web as audit_web
+    from ggzy.identity import api as identity_api
+    from ggzy.identity import web as identity_web
+    from ggzy.portal import web as portal_web
+    from ggzy.registration import api as registration_api
+    from ggzy.registration import web as registration_web
+    from ggzy.registration import web_tables as registration_web_tables
+    from ggzy.workdays import api as workdays_api
+    from ggzy.workdays import web as workdays_web
+
+    for module in (identity_api, registration_api, audit_api, workdays_api):
+        app.include_router(module.router, prefix="/api/v1")
+    for module in (portal_web, identity_web, registration_web, registration_web_tables, audit_web, workdays_web):
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    logging.getLogger("ggzy").setLevel(logging.INFO)
+    return app

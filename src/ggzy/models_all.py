@@ -1,0 +1,5 @@
+"""Imports every domain's models so the metadata (and Alembic) knows all tables."""
+
+from ggzy.common import audit, calendar, sequences  # noqa: F401
+from ggzy.identity import models as identity_models  # noqa: F401
+from ggzy.registration import models as registration_models  # noqa: F401

@@ -1,0 +1,77 @@
+"""The public portal and each role's workbench: pages that gather several domains, so they live
+above them all."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from ggzy.common import audit
+from ggzy.http.deps import DbDep, permit
+from ggzy.http.pages import render
+from ggzy.identity import selectors as identity_selectors
+from ggzy.identity.enums import Role
+from ggzy.identity.permissions import Action, Principal
+from ggzy.portal import selectors
+from ggzy.registration import selectors as reg
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, db: DbDep, _: Principal = permit(Action.PORTAL_VIEW)) -> Response:
+    with db.session(write=False) as s:
+        return render(
+            request,
+            "portal/home.html",
+            {
+                "counts": reg.public_counts(s),
+                "latest": selectors.latest_public_projects(s, limit=12),
+                "heads": audit.day_heads(s, days=7),
+                "branches": identity_selectors.branches(s),
+            },
+        )
+
+
+@router.get("/chain")
+def chain(request: Request, db: DbDep, _: Principal = permit(Action.AUDIT_HEADS)) -> Response:
+    with db.session(write=False) as s:
+        return render(
+            request, "portal/chain.html", {"heads": audit.day_heads(s, days=60), "total": audit.event_count(s)}
+        )
+
+
+@router.get("/entered")
+def entered(
+    request: Request, db: DbDep, branch: str = "", trading_type: str = "", _: Principal = permit(Action.PORTAL_VIEW)
+) -> Response:
+    with db.session(write=False) as s:
+        return render(
+            request,
+            "portal/entered.html",
+            {
+                "projects": selectors.latest_public_projects(
+                    s, limit=200, branch_code=branch[:6] or None, trading_type=trading_type[:30] or None
+                ),
+                "branches": identity_selectors.branches(s),
+                "branch": branch,
+                "trading_type": trading_type,
+            },
+        )
+
+
+@router.get("/workbench")
+def workbench(request: Request, db: DbDep, p: Principal = permit(Action.WORKBENCH)) -> Response:
+    with db.session(write=False) as s:
+        reads_projects = p.role not in (Role.BIDDER, Role.EXPERT, Role.ADMIN)
+        return render(
+            request,
+            "portal/workbench.html",
+            {
+                "counts": reg.counts_by_status(s, p) if reads_projects else {},
+                "queue": reg.review_queue(s, p) if p.role is Role.OPERATOR else [],
+                "emergency": reg.emergency_queue(s, p),
+                "recent": reg.projects(s, p, limit=10) if reads_projects else [],
+                "public_latest": selectors.latest_public_projects(s, limit=10) if not reads_projects else [],
+                "branch": identity_selectors.branch_by_id(s, p.branch_id),
+            },
+        )
