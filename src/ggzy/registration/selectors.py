@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
