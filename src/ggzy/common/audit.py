@@ -190,6 +190,17 @@ def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
         last = rows[-1].seq
 
 
+def events_for(session: Session, *, object_type: str, object_id: str, limit: int = 100) -> list[AuditEvent]:
+    """One object's history, newest first (the caller has already checked the reader may see it)."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 def event_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 

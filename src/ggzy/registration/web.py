@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
+from ggzy.common import audit
 from ggzy.common.clock import local_date
 from ggzy.common.errors import DomainError
 from ggzy.http.deps import ClockDep, DbDep, permit
@@ -13,7 +14,7 @@ from ggzy.http.forms import form_data, parse
 from ggzy.http.pages import redirect, render
 from ggzy.identity import selectors as identity_selectors
 from ggzy.identity.enums import Jurisdiction, OrgRole
-from ggzy.identity.permissions import Action, Principal
+from ggzy.identity.permissions import Action, Principal, allows
 from ggzy.registration import selectors, services
 from ggzy.registration.enums import FundingSource, ProjectStatus, Route, RuleTableKind, TradingType
 from ggzy.registration.models import Project
@@ -130,13 +131,12 @@ async def project_preview(
 def project_detail(
     project_id: int, request: Request, db: DbDep, p: Principal = permit(Action.PROJECT_READ)
 ) -> Response:
-    from ggzy.audit_views.selectors import events
-
     with db.session(write=False) as s:
         project = services.project_for(s, p, project_id)
+        # Whoever may read both this project and the audit log sees the project's own history.
         history = (
-            events(s, p, object_type="project", object_id=str(project.id), limit=50)
-            if p.role.value in ("auditor", "regulator")
+            audit.events_for(s, object_type="project", object_id=str(project.id), limit=50)
+            if allows(p, Action.AUDIT_READ)
             else []
         )
         return render(
