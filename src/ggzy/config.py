@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     max_body_bytes: int = Field(default=1_000_000, description="largest JSON/form body accepted")
     centre_name: str = "吉林市公共资源交易中心"
-    run_chronograph: bool = True
 
 
 @lru_cache

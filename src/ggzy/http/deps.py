@@ -19,7 +19,7 @@ from ggzy.common.crypto import constant_time_equal
 from ggzy.common.errors import PermissionDenied, Unauthenticated
 from ggzy.config import Settings
 from ggzy.db import Database
-from ggzy.identity import selectors
+from ggzy.identity import selectors, services
 from ggzy.identity.permissions import ANONYMOUS, Action, Principal, allows
 
 SESSION_COOKIE = "ggzy_session"
@@ -72,6 +72,14 @@ async def resolve_principal(request: Request) -> Principal:
     principal = await run_in_threadpool(lookup)
     if principal is None:
         raise Unauthenticated("API 令牌无效、已吊销或已过期", code="bad_token")
+    if principal.token_to_touch is not None:
+        token_id = principal.token_to_touch
+
+        def touch() -> None:
+            with db.transaction() as s:
+                services.token_touch(session=s, now=now, token_id=token_id)
+
+        await run_in_threadpool(touch)
     request.state.principal = principal
     return principal
 

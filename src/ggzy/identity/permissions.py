@@ -131,6 +131,7 @@ class Principal:
     client_addr: str = ""
     csrf_token: str = ""
     via_token: bool = False
+    token_to_touch: int | None = None  # an API token whose last use should be recorded
 
     @property
     def is_authenticated(self) -> bool:

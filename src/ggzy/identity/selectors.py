@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +12,18 @@ from ggzy.identity.models import ApiToken, Branch, Organization, User, WebSessio
 from ggzy.identity.permissions import Principal
 from ggzy.identity.security import TOKEN_PREFIX
 
+# A token's last use is recorded at most this often, so reads do not take the write lock each time.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
 
-def principal_of(user: User, *, client_addr: str = "", csrf_token: str = "", via_token: bool = False) -> Principal:
+
+def principal_of(
+    user: User,
+    *,
+    client_addr: str = "",
+    csrf_token: str = "",
+    via_token: bool = False,
+    token_to_touch: int | None = None,
+) -> Principal:
     org = user.organization
     return Principal(
         role=Role(user.role),
@@ -28,6 +38,7 @@ def principal_of(user: User, *, client_addr: str = "", csrf_token: str = "", via
         client_addr=client_addr,
         csrf_token=csrf_token,
         via_token=via_token,
+        token_to_touch=token_to_touch,
     )
 
 
@@ -58,7 +69,8 @@ def principal_from_token(session: Session, *, now: datetime, raw: str, client_ad
         return None
     if not user.is_active:
         return None
-    return principal_of(user, client_addr=client_addr, via_token=True)
+    stale = token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL
+    return principal_of(user, client_addr=client_addr, via_token=True, token_to_touch=token.id if stale else None)
 
 
 def branches(session: Session) -> Sequence[Branch]:

@@ -333,6 +333,11 @@ def token_create(
     return token, raw
 
 
+def token_touch(*, session: Session, now: datetime, token_id: int) -> None:
+    """Record a token's use (not audited: it changes no business or security state)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+
 def token_revoke(*, session: Session, now: datetime, principal: Principal, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id, with_for_update=True)
     if token is None or token.user_id != principal.user_id:

@@ -1,0 +1,93 @@
+/* ggzy: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // Forms with data-confirm ask before submitting (withdraw, publish, delete ...).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var msg = form.getAttribute && form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { ev.preventDefault(); }
+  });
+
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  // Show only the options whose data attribute matches; clear a selection that no longer fits.
+  function filterOptions(select, test) {
+    var opts = select.querySelectorAll("option");
+    for (var i = 0; i < opts.length; i++) {
+      var o = opts[i];
+      if (!o.value) { continue; }
+      var ok = test(o);
+      o.hidden = !ok;
+      o.disabled = !ok;
+      if (!ok && o.selected) { select.value = ""; }
+    }
+  }
+
+  function formatWan(text) {
+    if (!/^\d{1,14}(\.\d{1,2})?$/.test(text)) { return ""; }
+    var parts = text.split(".");
+    var yuan = parts[0].replace(/^0+(?=\d)/, "");
+    var cents = (parts[1] || "").padEnd(2, "0");
+    var all = yuan + cents; // in fen, as a string; avoid floating point
+    var padded = all.padStart(7, "0");
+    var wanInt = padded.slice(0, padded.length - 6).replace(/^0+(?=\d)/, "");
+    var frac = padded.slice(padded.length - 6, padded.length - 2);
+    wanInt = wanInt.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return "≈ " + wanInt + "." + frac + " 万元";
+  }
+
+  ready(function () {
+    var form = document.getElementById("project-form");
+    if (!form) { return; }
+
+    var type = document.getElementById("trading_type");
+    var item = document.getElementById("catalogue_item_code");
+    if (type && item) {
+      var byType = function () {
+        var t = type.value;
+        filterOptions(item, function (o) { return !t || o.getAttribute("data-type") === t; });
+      };
+      type.addEventListener("change", byType);
+      byType();
+    }
+
+    var jur = document.getElementById("jurisdiction");
+    var reg = document.getElementById("regulator_org_id");
+    if (jur && reg) {
+      var byJur = function () {
+        var j = jur.value;
+        filterOptions(reg, function (o) {
+          return !j || (" " + (o.getAttribute("data-jurisdictions") || "") + " ").indexOf(" " + j + " ") >= 0;
+        });
+      };
+      jur.addEventListener("change", byJur);
+      byJur();
+    }
+
+    var box = document.getElementById("emergency-fields");
+    var radios = form.querySelectorAll("input[name=route]");
+    if (box && radios.length) {
+      var byRoute = function () {
+        var checked = form.querySelector("input[name=route]:checked");
+        box.hidden = !(checked && checked.value === "emergency_direct");
+      };
+      for (var i = 0; i < radios.length; i++) { radios[i].addEventListener("change", byRoute); }
+      byRoute();
+    }
+
+    var amount = document.getElementById("estimated_amount");
+    var hint = document.getElementById("amount-wan");
+    if (amount && hint) {
+      var base = hint.textContent;
+      var showWan = function () {
+        var w = formatWan(amount.value.trim().replace(/,/g, ""));
+        hint.textContent = w ? base + "（" + w + "）" : base;
+      };
+      amount.addEventListener("input", showWan);
+      showWan();
+    }
+  });
+})();
