@@ -166,13 +166,16 @@ def verify_chain(session: Session, *, batch: int = 2000, progress: Any = None) -
         if progress is not None:
             progress(checked)
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
+    if head is not None and head.seq > checked:
         return VerifyResult(
-            False,
-            checked,
-            checked + 1 if head.seq > checked else head.seq,
-            f"链尾（第 {checked} 号）与链头记录（第 {head.seq} 号）不一致（疑似末尾事件被删除）",
+            False, checked, checked + 1, f"链尾只到第 {checked} 号，链头记录为第 {head.seq} 号（疑似末尾事件被删除）"
         )
+    if head is not None and head.seq < checked:
+        return VerifyResult(
+            False, checked, head.seq + 1, f"第 {head.seq + 1} 号及以后的事件不在链头记录之内（疑似事后插入）"
+        )
+    if head is not None and head.hash != prev:
+        return VerifyResult(False, checked, checked, f"第 {checked} 号事件的哈希与链头记录不符（疑似被篡改）")
     if head is None and checked:
         return VerifyResult(False, checked, 1, "链头记录缺失")
     return VerifyResult(True, checked)

@@ -3,6 +3,7 @@ people. Unexpected errors say nothing about their cause to the client."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -65,16 +66,16 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def error_response(request: Request, status: int, code: str, message: str, detail: Any = None) -> Response:
+async def error_response(request: Request, status: int, code: str, message: str, detail: Any = None) -> Response:
     if wants_json(request):
         return JSONResponse({"code": code, "message": message, "detail": detail}, status_code=status)
-    templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "code": code, "message": message, "detail": detail},
-        status_code=status,
-    )
+    from ggzy.http.deps import resolve_principal
+    from ggzy.http.pages import render
+
+    with contextlib.suppress(DomainError):  # so the header shows who is signed in, also where no route matched
+        await resolve_principal(request)
+    ctx = {"status": status, "code": code, "message": message, "detail": detail}
+    return render(request, "error.html", ctx, status=status)
 
 
 def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -121,20 +122,22 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, Unauthenticated) and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return error_response(request, exc.status, exc.code, exc.message, exc.detail)
+        return await error_response(request, exc.status, exc.code, exc.message, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         detail = _validation_detail(exc)
         summary = "；".join(d["message"] for d in detail[:5]) or "请求内容不正确"
-        return error_response(request, 422, "validation_error", f"提交的内容有误：{summary}", detail)
+        return await error_response(request, 422, "validation_error", f"提交的内容有误：{summary}", detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("http_error", str(exc.detail)))
-        return error_response(request, exc.status_code, code, message)
+        return await error_response(request, exc.status_code, code, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "internal_error", "服务器内部错误，请稍后重试；如持续出现请联系交易中心")
+        return await error_response(
+            request, 500, "internal_error", "服务器内部错误，请稍后重试；如持续出现请联系交易中心"
+        )

@@ -14,8 +14,10 @@ from ggzy.common.clock import format_local
 from ggzy.common.crypto import new_secret
 from ggzy.common.money import format_wan, format_yuan
 from ggzy.http.deps import CSRF_COOKIE
+from ggzy.identity.enums import AUDIT_ACTION_LABELS as IDENTITY_ACTIONS
 from ggzy.identity.enums import JURISDICTION_LABELS, ORG_ROLE_LABELS, ROLE_LABELS
 from ggzy.identity.permissions import ANONYMOUS, Action, Principal, allows
+from ggzy.registration.enums import AUDIT_ACTION_LABELS as REGISTRATION_ACTIONS
 from ggzy.registration.enums import FUNDING_LABELS, STATUS_LABELS, TRADING_TYPE_LABELS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -33,6 +35,7 @@ def make_templates() -> Jinja2Templates:
         trading_type_labels=TRADING_TYPE_LABELS,
         funding_labels=FUNDING_LABELS,
         status_labels=STATUS_LABELS,
+        action_labels=IDENTITY_ACTIONS | REGISTRATION_ACTIONS,
         allows=allows,
         Action=Action,
     )

@@ -96,3 +96,18 @@ JURISDICTION_LABELS = {
     Jurisdiction.STATE_ASSETS: "国有资产监督管理",
     Jurisdiction.DEVELOPMENT_REFORM: "发展和改革",
 }
+
+
+AUDIT_ACTION_LABELS = {
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.logout": "退出登录",
+    "user.create": "创建用户",
+    "user.password_reset": "重置密码并解锁",
+    "user.password_change": "修改密码",
+    "org.create": "登记单位",
+    "token.create": "创建 API 令牌",
+    "token.revoke": "吊销 API 令牌",
+    "calendar.override": "修正工作日历",
+    "calendar.override_remove": "取消日历修正",
+}

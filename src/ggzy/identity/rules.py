@@ -9,9 +9,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from ggzy.common.errors import InvalidInput
+
+ID_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
+# Full-width forms (as typed with a Chinese input method) fold to ASCII; nothing else is folded,
+# so other scripts' digits are refused rather than stored as a second spelling of the same code.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def normalise_code(raw: str | None) -> str:
+    return (raw or "").translate(_FULLWIDTH).strip().upper()
+
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -48,7 +59,7 @@ def uscc_check_char(first17: str) -> str:
 
 def validate_uscc(code: str) -> str:
     """Return the normalised code or raise ``InvalidInput`` saying exactly what is wrong."""
-    value = (code or "").strip().upper()
+    value = normalise_code(code)
     if len(value) != 18:
         raise InvalidInput(f"统一社会信用代码应为 18 位，当前为 {len(value)} 位", code="invalid_credit_code")
     bad = [c for c in value if c not in USCC_ALPHABET]
@@ -78,10 +89,10 @@ def id_check_char(first17: str) -> str:
 
 
 def validate_id_number(number: str, *, today: date | None = None) -> str:
-    value = (number or "").strip().upper()
+    value = normalise_code(number)
     if len(value) != 18:
         raise InvalidInput(f"公民身份号码应为 18 位，当前为 {len(value)} 位", code="invalid_id_number")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not ID_FORMAT.match(value):
         raise InvalidInput("公民身份号码前 17 位应为数字，第 18 位为数字或 X", code="invalid_id_number")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -12,6 +12,8 @@ from ggzy.identity.models import ApiToken, Branch, Organization, User, WebSessio
 from ggzy.identity.permissions import Principal
 from ggzy.identity.security import TOKEN_PREFIX
 
+CENTRE_ROLES = {Role.OPERATOR.value, Role.ADMIN.value}
+
 # A token's last use is recorded at most this often, so reads do not take the write lock each time.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
 
@@ -33,7 +35,8 @@ def principal_of(
         org_id=user.organization_id,
         org_name=org.name if org else "",
         branch_id=user.branch_id,
-        is_city_staff=bool(user.branch and user.branch.is_city),
+        # Only the centre's own staff act for a branch; other users' branch is just their home.
+        is_city_staff=user.role in CENTRE_ROLES and bool(user.branch and user.branch.is_city),
         jurisdictions=frozenset(Jurisdiction(j) for j in (org.jurisdictions if org else [])),
         client_addr=client_addr,
         csrf_token=csrf_token,

@@ -124,3 +124,23 @@ class RuleTableKind(StrEnum):
 class VersionStatus(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
+
+
+AUDIT_ACTION_LABELS = {
+    "project.create": "新建进场登记",
+    "project.edit": "修改登记",
+    "project.submit": "提交审核",
+    "project.withdraw": "撤回",
+    "project.return": "退回",
+    "project.accept": "受理进场并赋码",
+    "project.accept_direct_award": "受理应急直接发包",
+    "project.emergency_signoff": "签批应急直接发包",
+    "project.emergency_reject": "不予签批",
+    "project.fast_track": "标记快速交易",
+    "ruletable.create": "新建目录/限额草稿",
+    "ruletable.item_put": "修改目录项",
+    "ruletable.item_remove": "删除目录项",
+    "ruletable.threshold_put": "设置限额",
+    "ruletable.activate": "发布生效",
+    "ruletable.discard": "删除草稿",
+}
