@@ -6,6 +6,7 @@ import getpass
 import sys
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -102,6 +103,7 @@ def users_create(
     from ggzy.common.errors import DomainError
     from ggzy.identity import selectors, services
     from ggzy.identity.enums import Role
+    from ggzy.identity.schemas import UserCreateIn
 
     try:
         role_enum = Role(role)
@@ -115,10 +117,7 @@ def users_create(
             org = selectors.org_by_credit_code(s, org_credit_code) if org_credit_code else None
             if org_credit_code and org is None:
                 raise DomainError(f"单位 {org_credit_code} 不存在")
-            services.user_create(
-                session=s,
-                now=SystemClock().now(),
-                actor=Actor(None, "命令行", "cli"),
+            data = UserCreateIn(
                 username=username,
                 display_name=display_name,
                 role=role_enum,
@@ -126,8 +125,9 @@ def users_create(
                 organization_id=org.id if org else None,
                 branch_code=branch,
             )
-    except DomainError as e:
-        console.print(f"[red]{e.message}[/red]")
+            services.user_create(session=s, now=SystemClock().now(), actor=Actor(None, "命令行", "cli"), data=data)
+    except (DomainError, ValidationError) as e:
+        console.print(f"[red]{getattr(e, 'message', e)}[/red]")
         raise typer.Exit(1) from None
     console.print(f"[green]已创建用户 {username}[/green]")
 

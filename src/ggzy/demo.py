@@ -24,7 +24,7 @@ from ggzy.identity.enums import Jurisdiction, OrgRole, Role
 from ggzy.identity.models import Branch, User
 from ggzy.identity.permissions import Principal
 from ggzy.identity.rules import make_id_number, make_uscc
-from ggzy.identity.schemas import OrgCreateIn
+from ggzy.identity.schemas import OrgCreateIn, UserCreateIn
 from ggzy.registration import services as reg
 from ggzy.registration import table_services
 from ggzy.registration.enums import FundingSource, Route, RuleTableKind, TradingType
@@ -325,13 +325,15 @@ def _users(session: Session, now: datetime) -> None:
             session=session,
             now=now,
             actor=SYSTEM,
-            username=username,
-            display_name=display,
-            role=role,
-            password=DEMO_PASSWORD,
-            organization_id=org.id if org else None,
-            branch_code=branch,
-            id_number=make_id_number(id_body) if id_body else None,
+            data=UserCreateIn(
+                username=username,
+                display_name=display,
+                role=role,
+                password=DEMO_PASSWORD,
+                organization_id=org.id if org else None,
+                branch_code=branch,
+                id_number=make_id_number(id_body) if id_body else None,
+            ),
         )
 
 

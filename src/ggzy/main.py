@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from ggzy.common.clock import Clock, SystemClock
 from ggzy.config import Settings, get_settings
 from ggzy.db import Database, create_database
-from ggzy.http import errors
+from ggzy.http import errors, openapi
 from ggzy.http.middleware import BodyGuard, SecurityHeaders
 from ggzy.http.pages import make_templates
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.state.clock = clock or SystemClock()
     app.state.templates = make_templates()
     errors.install(app)
+    openapi.install(app)
 
     from ggzy.audit_views import api as audit_api
     from ggzy.audit_views import web as audit_web

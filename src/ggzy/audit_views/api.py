@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from ggzy.audit_views import selectors
 from ggzy.audit_views.schemas import DayHeadOut, EventOut, VerifyOut
 from ggzy.common import audit
-from ggzy.http.deps import DbDep, permit
+from ggzy.http.deps import DbDep, SeqQuery, permit
 from ggzy.identity.permissions import Action, Principal
 
 router = APIRouter(tags=["审计日志"])
@@ -24,7 +24,7 @@ def heads(
 @router.get("/audit/events", response_model=list[EventOut], summary="审计事件（按权限范围）")
 def events(
     db: DbDep,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: SeqQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     object_type: Annotated[str | None, Query(max_length=60)] = None,
     object_id: Annotated[str | None, Query(max_length=80)] = None,

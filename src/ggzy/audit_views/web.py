@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from ggzy.audit_views import selectors
 from ggzy.common import audit
-from ggzy.http.deps import DbDep, permit
+from ggzy.http.deps import DbDep, SeqQuery, permit
 from ggzy.http.pages import render
 from ggzy.identity.permissions import Action, Principal
 
@@ -13,7 +13,7 @@ router = APIRouter()
 
 @router.get("/audit")
 def audit_page(
-    request: Request, db: DbDep, before: int | None = None, p: Principal = permit(Action.AUDIT_READ)
+    request: Request, db: DbDep, before: SeqQuery = None, p: Principal = permit(Action.AUDIT_READ)
 ) -> Response:
     with db.session(write=False) as s:
         rows = selectors.events(s, p, before_seq=before, limit=100)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ggzy.common.clock import Clock
@@ -41,6 +41,14 @@ def get_settings(request: Request) -> Settings:
 
 
 DbDep = Annotated[Database, Depends(get_db)]
+
+# Bounds that every database accepts (PostgreSQL integer ids, bigint sequences), so an absurd
+# value is a 422 at the edge, never a driver error.
+MAX_ID = 2_147_483_647
+MAX_SEQ = 9_223_372_036_854_775_807
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000)]
+SeqQuery = Annotated[int | None, Query(ge=1, le=MAX_SEQ)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

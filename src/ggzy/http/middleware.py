@@ -11,28 +11,32 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-async def _reject(send: Send, status: int, code: str, message: str) -> None:
+def _error(status: int, code: str, message: str) -> tuple[Message, Message]:
     body = json.dumps({"code": code, "message": message, "detail": None}, ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
 
 
-class _TooLarge(Exception):
-    pass
+async def _reject(send: Send, status: int, code: str, message: str) -> None:
+    start, body = _error(status, code, message)
+    await send(start)
+    await send(body)
 
 
 class BodyGuard:
-    """Refuse bodies over the limit (by Content-Length, or while streaming when it is absent) and
-    API writes that are not JSON, before anything reads or writes data."""
+    """Refuse bodies over the limit and API writes that are not JSON, before anything is written.
+
+    With a Content-Length the answer comes before the body is read. A streamed body without one
+    is cut off at the limit; the route then sees a truncated body (and fails on it, writing
+    nothing), and whatever it answers is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -43,37 +47,41 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        too_large = f"请求内容过大（上限 {self.max_bytes // 1000} KB）"
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _reject(send, 413, "too_large", f"请求内容过大（上限 {self.max_bytes // 1000} KB）")
+            await _reject(send, 413, "too_large", too_large)
             return
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-        if scope["path"].startswith("/api/") and length not in (None, "0") and ctype != "application/json":
+        has_body = (length is not None and length != "0") or "transfer-encoding" in headers
+        if scope["path"].startswith("/api/") and ctype != "application/json" and (ctype or has_body):
             await _reject(send, 415, "unsupported_media_type", "请求内容类型不受支持，请使用 application/json")
             return
         seen = 0
-        started = False
+        overflow = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, overflow
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not overflow:
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    overflow = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        async def tracking_send(message: MutableMapping[str, Any]) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        replaced = False
 
-        try:
-            await self.app(scope, counted, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _reject(send, 413, "too_large", f"请求内容过大（上限 {self.max_bytes // 1000} KB）")
+        async def guarded_send(message: MutableMapping[str, Any]) -> None:
+            nonlocal replaced
+            if not overflow:
+                await send(message)
+                return
+            if not replaced:
+                replaced = True
+                await _reject(send, 413, "too_large", too_large)
+
+        await self.app(scope, counted, guarded_send)
 
 
 class SecurityHeaders:

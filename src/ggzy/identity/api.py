@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggzy.common.errors import NotFound
-from ggzy.http.deps import SESSION_COOKIE, ClockDep, DbDep, SettingsDep, client_addr, permit
+from ggzy.http.deps import SESSION_COOKIE, ClockDep, DbDep, IdPath, SettingsDep, client_addr, permit
 from ggzy.identity import selectors, services
 from ggzy.identity.enums import OrgRole, Role
 from ggzy.identity.models import ApiToken, Organization, User
@@ -171,7 +171,7 @@ def create_token(
 
 
 @router.post("/me/tokens/{token_id}/revoke", response_model=TokenOut, summary="吊销 API 令牌")
-def revoke_token(token_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.SELF_TOKENS)) -> TokenOut:
+def revoke_token(token_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.SELF_TOKENS)) -> TokenOut:
     with db.transaction() as s:
         return token_out(services.token_revoke(session=s, now=clock.now(), principal=p, token_id=token_id))
 
@@ -195,7 +195,7 @@ def organizations(
 
 
 @router.get("/organizations/{org_id}", response_model=OrgOut, summary="市场主体")
-def organization(org_id: int, db: DbDep, _: Principal = permit(Action.ORG_READ)) -> OrgOut:
+def organization(org_id: IdPath, db: DbDep, _: Principal = permit(Action.ORG_READ)) -> OrgOut:
     with db.session(write=False) as s:
         org = selectors.organization(s, org_id)
         if org is None:
@@ -220,21 +220,7 @@ def users(db: DbDep, _: Principal = permit(Action.USER_READ)) -> list[UserOut]:
 @router.post("/users", response_model=UserOut, status_code=201, summary="创建用户")
 def create_user(data: UserCreateIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.USER_MANAGE)) -> UserOut:
     with db.transaction() as s:
-        return user_out(
-            services.user_create(
-                session=s,
-                now=clock.now(),
-                actor=services.actor_of(p),
-                username=data.username,
-                display_name=data.display_name,
-                role=data.role,
-                password=data.password,
-                organization_id=data.organization_id,
-                branch_code=data.branch_code,
-                id_number=data.id_number,
-                phone=data.phone,
-            )
-        )
+        return user_out(services.user_create(session=s, now=clock.now(), actor=services.actor_of(p), data=data))
 
 
 @router.post("/users/{username}/password-reset", response_model=UserOut, summary="重置密码并解除锁定")

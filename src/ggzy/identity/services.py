@@ -18,7 +18,7 @@ from ggzy.identity.enums import USER_ROLE_NEEDS_ORG_ROLE, OrgRole, Role
 from ggzy.identity.models import ApiToken, Branch, Organization, OrganizationRole, User, WebSession
 from ggzy.identity.permissions import Principal
 from ggzy.identity.rules import validate_id_number, validate_uscc
-from ggzy.identity.schemas import OrgCreateIn, SignupIn
+from ggzy.identity.schemas import OrgCreateIn, SignupIn, UserCreateIn
 
 SELF_SIGNUP_ROLES = {OrgRole.TENDERER: Role.TENDERER, OrgRole.AGENCY: Role.AGENCY, OrgRole.BIDDER: Role.BIDDER}
 
@@ -89,20 +89,8 @@ def org_create(*, session: Session, now: datetime, actor: Actor, data: OrgCreate
     return org
 
 
-def user_create(
-    *,
-    session: Session,
-    now: datetime,
-    actor: Actor,
-    username: str,
-    display_name: str,
-    role: Role,
-    password: str,
-    organization_id: int | None = None,
-    branch_code: str | None = None,
-    id_number: str | None = None,
-    phone: str = "",
-) -> User:
+def user_create(*, session: Session, now: datetime, actor: Actor, data: UserCreateIn) -> User:
+    username, role, organization_id, branch_code = data.username, data.role, data.organization_id, data.branch_code
     if role is Role.PUBLIC:
         raise InvalidInput("社会公众无需账号", code="invalid_role")
     if session.scalar(select(User.id).where(User.username == username)):
@@ -124,13 +112,13 @@ def user_create(
         raise InvalidInput("交易中心工作人员须指定所属分中心", code="branch_missing")
     user = User(
         username=username,
-        display_name=display_name,
+        display_name=data.display_name,
         role=role.value,
         organization_id=org.id if org else None,
         branch_id=branch.id if branch else None,
-        id_number=validate_id_number(id_number, today=now.date()) if id_number else None,
-        phone=phone,
-        password_hash=security.hash_password(password),
+        id_number=validate_id_number(data.id_number, today=now.date()) if data.id_number else None,
+        phone=data.phone,
+        password_hash=security.hash_password(data.password),
         password_changed_at=now,
         created_at=now,
     )
@@ -172,13 +160,15 @@ def org_signup(*, session: Session, now: datetime, actor: Actor, data: SignupIn)
         session=session,
         now=now,
         actor=actor,
-        username=data.username,
-        display_name=data.display_name,
-        role=SELF_SIGNUP_ROLES[data.org_role],
-        password=data.password,
-        organization_id=org.id,
-        id_number=data.id_number,
-        phone=data.contact_phone,
+        data=UserCreateIn(
+            username=data.username,
+            display_name=data.display_name,
+            role=SELF_SIGNUP_ROLES[data.org_role],
+            password=data.password,
+            organization_id=org.id,
+            id_number=data.id_number,
+            phone=data.contact_phone,
+        ),
     )
     return org, user
 

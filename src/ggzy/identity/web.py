@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ggzy.common.errors import DomainError
-from ggzy.http.deps import SESSION_COOKIE, ClockDep, DbDep, SettingsDep, client_addr, permit
+from ggzy.http.deps import SESSION_COOKIE, ClockDep, DbDep, IdPath, SettingsDep, client_addr, permit
 from ggzy.http.forms import form_data, parse
 from ggzy.http.pages import redirect, render
 from ggzy.identity import selectors, services
@@ -123,7 +123,7 @@ async def account_token_create(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def account_token_revoke(
-    token_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.SELF_TOKENS)
+    token_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.SELF_TOKENS)
 ) -> Response:
     with db.transaction() as s:
         services.token_revoke(session=s, now=clock.now(), principal=p, token_id=token_id)
@@ -199,19 +199,7 @@ async def users_create(
     try:
         data = parse(UserCreateIn, form)
         with db.transaction() as s:
-            user = services.user_create(
-                session=s,
-                now=clock.now(),
-                actor=services.actor_of(p),
-                username=data.username,
-                display_name=data.display_name,
-                role=data.role,
-                password=data.password,
-                organization_id=data.organization_id,
-                branch_code=data.branch_code,
-                id_number=data.id_number,
-                phone=data.phone,
-            )
+            user = services.user_create(session=s, now=clock.now(), actor=services.actor_of(p), data=data)
     except DomainError as e:
         return redirect("/admin/users", e.message)
     return redirect("/admin/users", f"已创建用户 {user.username}")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ggzy.http.deps import ClockDep, DbDep, permit
+from ggzy.http.deps import ClockDep, DbDep, IdPath, OffsetQuery, permit
 from ggzy.identity.enums import Jurisdiction
 from ggzy.identity.permissions import Action, Principal
 from ggzy.identity.services import actor_of
@@ -91,7 +91,7 @@ def list_projects(
     db: DbDep,
     status: ProjectStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     p: Principal = permit(Action.PROJECT_READ),
 ) -> list[ProjectOut]:
     with db.session(write=False) as s:
@@ -128,14 +128,14 @@ def route_preview(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, summary="项目详情")
-def get_project(project_id: int, db: DbDep, p: Principal = permit(Action.PROJECT_READ)) -> ProjectOut:
+def get_project(project_id: IdPath, db: DbDep, p: Principal = permit(Action.PROJECT_READ)) -> ProjectOut:
     with db.session(write=False) as s:
         return project_out(services.project_for(s, p, project_id), p)
 
 
 @router.put("/projects/{project_id}", response_model=ProjectOut, summary="修改（草稿或已退回）")
 def edit_project(
-    project_id: int, data: ProjectIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)
+    project_id: IdPath, data: ProjectIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)
 ) -> ProjectOut:
     with db.transaction() as s:
         return project_out(
@@ -144,20 +144,20 @@ def edit_project(
 
 
 @router.post("/projects/{project_id}/submit", response_model=ProjectOut, summary="提交审核")
-def submit(project_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)) -> ProjectOut:
+def submit(project_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)) -> ProjectOut:
     with db.transaction() as s:
         return project_out(services.project_submit(session=s, now=clock.now(), principal=p, project_id=project_id), p)
 
 
 @router.post("/projects/{project_id}/withdraw", response_model=ProjectOut, summary="撤回")
-def withdraw(project_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)) -> ProjectOut:
+def withdraw(project_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)) -> ProjectOut:
     with db.transaction() as s:
         return project_out(services.project_withdraw(session=s, now=clock.now(), principal=p, project_id=project_id), p)
 
 
 @router.post("/projects/{project_id}/return", response_model=ProjectOut, summary="退回（须写明理由）")
 def return_(
-    project_id: int, data: ReasonIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_REVIEW)
+    project_id: IdPath, data: ReasonIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_REVIEW)
 ) -> ProjectOut:
     with db.transaction() as s:
         return project_out(
@@ -167,14 +167,14 @@ def return_(
 
 
 @router.post("/projects/{project_id}/accept", response_model=ProjectOut, summary="受理进场并赋码")
-def accept(project_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_REVIEW)) -> ProjectOut:
+def accept(project_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_REVIEW)) -> ProjectOut:
     with db.transaction() as s:
         return project_out(services.project_accept(session=s, now=clock.now(), principal=p, project_id=project_id), p)
 
 
 @router.post("/projects/{project_id}/accept-direct-award", response_model=ProjectOut, summary="受理应急直接发包")
 def accept_direct(
-    project_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_REVIEW)
+    project_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_REVIEW)
 ) -> ProjectOut:
     with db.transaction() as s:
         return project_out(
@@ -184,7 +184,11 @@ def accept_direct(
 
 @router.post("/projects/{project_id}/emergency-signoff", response_model=ProjectOut, summary="监督部门签批应急直接发包")
 def emergency_signoff(
-    project_id: int, data: ReasonIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EMERGENCY_SIGNOFF)
+    project_id: IdPath,
+    data: ReasonIn,
+    db: DbDep,
+    clock: ClockDep,
+    p: Principal = permit(Action.PROJECT_EMERGENCY_SIGNOFF),
 ) -> ProjectOut:
     with db.transaction() as s:
         return project_out(
@@ -197,7 +201,11 @@ def emergency_signoff(
 
 @router.post("/projects/{project_id}/emergency-reject", response_model=ProjectOut, summary="监督部门不予签批")
 def emergency_reject(
-    project_id: int, data: ReasonIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EMERGENCY_SIGNOFF)
+    project_id: IdPath,
+    data: ReasonIn,
+    db: DbDep,
+    clock: ClockDep,
+    p: Principal = permit(Action.PROJECT_EMERGENCY_SIGNOFF),
 ) -> ProjectOut:
     with db.transaction() as s:
         return project_out(
@@ -210,7 +218,7 @@ def emergency_reject(
 
 @router.post("/projects/{project_id}/fast-track", response_model=ProjectOut, summary="标记重点项目快速交易")
 def fast_track(
-    project_id: int, data: ReasonIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_FAST_TRACK)
+    project_id: IdPath, data: ReasonIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_FAST_TRACK)
 ) -> ProjectOut:
     with db.transaction() as s:
         return project_out(
@@ -243,7 +251,11 @@ def create_version(
     "/rule-tables/catalogue/versions/{version_id}/items", response_model=VersionOut, summary="新增或修改目录项"
 )
 def put_item(
-    version_id: int, data: CatalogueItemIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath,
+    data: CatalogueItemIn,
+    db: DbDep,
+    clock: ClockDep,
+    p: Principal = permit(Action.CATALOGUE_MANAGE),
 ) -> VersionOut:
     with db.transaction() as s:
         return version_out(
@@ -257,7 +269,7 @@ def put_item(
     "/rule-tables/catalogue/versions/{version_id}/items/{code}", response_model=VersionOut, summary="删除目录项"
 )
 def remove_item(
-    version_id: int, code: str, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath, code: str, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
 ) -> VersionOut:
     with db.transaction() as s:
         return version_out(
@@ -269,7 +281,11 @@ def remove_item(
 
 @router.post("/rule-tables/threshold/versions/{version_id}/rules", response_model=VersionOut, summary="设置限额")
 def put_threshold(
-    version_id: int, data: ThresholdRuleIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath,
+    data: ThresholdRuleIn,
+    db: DbDep,
+    clock: ClockDep,
+    p: Principal = permit(Action.CATALOGUE_MANAGE),
 ) -> VersionOut:
     with db.transaction() as s:
         return version_out(
@@ -282,7 +298,7 @@ def put_threshold(
 @router.post("/rule-tables/{kind}/versions/{version_id}/activate", response_model=VersionOut, summary="发布生效")
 def activate(
     kind: RuleTableKind,
-    version_id: int,
+    version_id: IdPath,
     data: VersionActivateIn,
     db: DbDep,
     clock: ClockDep,
@@ -303,7 +319,7 @@ def activate(
 
 @router.delete("/rule-tables/{kind}/versions/{version_id}", status_code=204, summary="删除草稿版本")
 def discard(
-    kind: RuleTableKind, version_id: int, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    kind: RuleTableKind, version_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
 ) -> None:
     with db.transaction() as s:
         table_services.version_discard(session=s, now=clock.now(), actor=actor_of(p), version_id=version_id, kind=kind)

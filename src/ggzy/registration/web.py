@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ggzy.common import audit
 from ggzy.common.clock import local_date
 from ggzy.common.errors import DomainError
-from ggzy.http.deps import ClockDep, DbDep, permit
+from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
 from ggzy.http.forms import form_data, parse
 from ggzy.http.pages import redirect, render
 from ggzy.identity import selectors as identity_selectors
@@ -129,7 +129,7 @@ async def project_preview(
 
 @router.get("/projects/{project_id}")
 def project_detail(
-    project_id: int, request: Request, db: DbDep, p: Principal = permit(Action.PROJECT_READ)
+    project_id: IdPath, request: Request, db: DbDep, p: Principal = permit(Action.PROJECT_READ)
 ) -> Response:
     with db.session(write=False) as s:
         project = services.project_for(s, p, project_id)
@@ -153,7 +153,7 @@ def project_detail(
 
 @router.get("/projects/{project_id}/edit")
 def project_edit_page(
-    project_id: int, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)
+    project_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)
 ) -> Response:
     with db.session(write=False) as s:
         project = services.project_for(s, p, project_id)
@@ -164,7 +164,7 @@ def project_edit_page(
 
 @router.post("/projects/{project_id}/edit")
 async def project_edit_submit(
-    project_id: int, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)
+    project_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.PROJECT_EDIT)
 ) -> Response:
     form = await form_data(request)
     try:
@@ -198,7 +198,7 @@ ACTIONS: dict[str, tuple[Action, Callable[..., Project], str | None, str]] = {
 
 def _action_route(slug: str, perm: Action, service: Callable[..., Project], text_arg: str | None, done: str) -> None:
     async def handler(
-        project_id: int, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(perm)
+        project_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(perm)
     ) -> Response:
         form = await form_data(request)
         kwargs: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from ggzy.common.clock import local_date
 from ggzy.common.errors import DomainError, InvalidInput
-from ggzy.http.deps import ClockDep, DbDep, permit
+from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
 from ggzy.http.forms import form_data, parse
 from ggzy.http.pages import redirect, render
 from ggzy.identity.permissions import Action, Principal
@@ -64,7 +64,7 @@ async def version_new(
 
 @router.post("/catalogue/versions/{version_id}/items")
 async def item_put(
-    version_id: int, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
 ) -> Response:
     form = await form_data(request)
     try:
@@ -80,7 +80,7 @@ async def item_put(
 
 @router.post("/catalogue/versions/{version_id}/items/{code}/remove")
 def item_remove(
-    version_id: int, code: str, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath, code: str, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
 ) -> Response:
     try:
         with db.transaction() as s:
@@ -94,7 +94,7 @@ def item_remove(
 
 @router.post("/catalogue/versions/{version_id}/thresholds")
 async def threshold_put(
-    version_id: int, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
 ) -> Response:
     form = await form_data(request)
     try:
@@ -110,7 +110,7 @@ async def threshold_put(
 
 @router.post("/catalogue/versions/{version_id}/activate")
 async def activate(
-    version_id: int, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
+    version_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.CATALOGUE_MANAGE)
 ) -> Response:
     form = await form_data(request)
     try:
