@@ -128,7 +128,11 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(env="test", database_url="sqlite://", data_dir=tmp_path, cookie_secure=True)
+    # Sessions outlive the clock moves of lifecycle tests (months of statutory periods).
+    return Settings(
+        env="test", database_url="sqlite://", data_dir=tmp_path, cookie_secure=True, chronograph_seconds=0,
+        session_hours=24 * 400,
+    )
 
 
 @pytest.fixture

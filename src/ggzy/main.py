@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -20,7 +22,22 @@ STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if settings.chronograph_seconds > 0:
+            from ggzy.common.chronograph import Runner
+            from ggzy.dated_events import HANDLERS
+
+            runner = Runner(app.state.db, app.state.clock, HANDLERS, settings.chronograph_seconds)
+            runner.start()
+        yield
+        if runner is not None:
+            runner.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ggzy 公共资源交易平台 API",
         version="0.1.0",
         description="电子交易平台、公共服务平台与行政监督平台的接口。错误统一返回 {code, message, detail}。",
@@ -43,10 +60,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.registration import api as registration_api
     from ggzy.registration import web as registration_web
     from ggzy.registration import web_tables as registration_web_tables
+    from ggzy.tendering import api as tendering_api
     from ggzy.workdays import api as workdays_api
     from ggzy.workdays import web as workdays_web
 
-    for module in (identity_api, registration_api, audit_api, workdays_api):
+    for module in (identity_api, registration_api, tendering_api, audit_api, workdays_api):
         app.include_router(module.router, prefix="/api/v1")
     for module in (portal_web, identity_web, registration_web, registration_web_tables, audit_web, workdays_web):
         app.include_router(module.router, include_in_schema=False)

@@ -1,5 +1,6 @@
 """Imports every domain's models so the metadata (and Alembic) knows all tables."""
 
-from ggzy.common import audit, calendar, sequences  # noqa: F401
+from ggzy.common import audit, calendar, chronograph, sequences  # noqa: F401
 from ggzy.identity import models as identity_models  # noqa: F401
 from ggzy.registration import models as registration_models  # noqa: F401
+from ggzy.tendering import models as tendering_models  # noqa: F401

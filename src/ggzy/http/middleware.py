@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# File uploads: their own size limit and raw bytes instead of JSON.
+UPLOAD_PATH = re.compile(r"^/api/v1/tenders/\d+/documents$")
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 
 
 def _error(status: int, code: str, message: str) -> tuple[Message, Message]:
@@ -47,15 +51,18 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        too_large = f"请求内容过大（上限 {self.max_bytes // 1000} KB）"
+        upload = bool(UPLOAD_PATH.match(scope["path"]))
+        limit = UPLOAD_MAX_BYTES if upload else self.max_bytes
+        too_large = f"请求内容过大（上限 {limit // 1000} KB）"
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _reject(send, 413, "too_large", too_large)
             return
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        expected = "application/octet-stream" if upload else "application/json"
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
-        if scope["path"].startswith("/api/") and ctype != "application/json" and (ctype or has_body):
-            await _reject(send, 415, "unsupported_media_type", "请求内容类型不受支持，请使用 application/json")
+        if scope["path"].startswith("/api/") and ctype != expected and (ctype or has_body):
+            await _reject(send, 415, "unsupported_media_type", f"请求内容类型不受支持，请使用 {expected}")
             return
         seen = 0
         overflow = False
@@ -65,7 +72,7 @@ class BodyGuard:
             message = await receive()
             if message["type"] == "http.request" and not overflow:
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     overflow = True
                     return {"type": "http.request", "body": b"", "more_body": False}
             return message

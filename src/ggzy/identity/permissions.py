@@ -57,6 +57,15 @@ class Action(StrEnum):
     AUDIT_HEADS = "audit.heads"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
+    TENDER_MANAGE = "tender.manage"
+    TENDER_READ = "tender.read"
+    TENDER_REVIEW = "tender.review"
+    TENDER_PARTICIPATE = "tender.participate"
+    TENDER_OBTAINERS = "tender.obtainers"
+    NOTICE_READ = "notice.read"
+    DOCUMENT_DOWNLOAD = "document.download"
+    RULES_READ = "rules.read"
+    RULES_MANAGE = "rules.manage"
 
 
 EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
@@ -112,6 +121,37 @@ TABLE: dict[Action, Rule] = {
         Kind.READ, {Role.AUDITOR: Scope.ANY, Role.REGULATOR: Scope.JURISDICTION, Role.ADMIN: Scope.ANY}
     ),
     Action.AUDIT_VERIFY: Rule(Kind.SUPERVISE, {Role.AUDITOR: Scope.ANY, Role.ADMIN: Scope.ANY}),
+    Action.TENDER_MANAGE: Rule(Kind.WRITE, {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG}),
+    Action.TENDER_READ: Rule(
+        Kind.READ,
+        {
+            Role.OPERATOR: Scope.OWN_BRANCH,
+            Role.TENDERER: Scope.OWN_ORG,
+            Role.AGENCY: Scope.OWN_ORG,
+            Role.REGULATOR: Scope.JURISDICTION,
+            Role.AUDITOR: Scope.ANY,
+        },
+    ),
+    Action.TENDER_REVIEW: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "公共资源交易平台管理暂行办法"),
+    # Obtaining documents and asking questions; invited procedures admit only the invitees.
+    Action.TENDER_PARTICIPATE: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}),
+    # Who obtained the documents is secret before opening (招标投标法 Art. 22).
+    Action.TENDER_OBTAINERS: Rule(Kind.READ, {Role.OPERATOR: Scope.OWN_BRANCH}, "招标投标法第二十二条"),
+    Action.NOTICE_READ: Rule(Kind.READ, EVERYONE, "电子招标投标办法第四十一条"),
+    # Parties and supervisors read the documents; a bidder once it has obtained them (checked per object).
+    Action.DOCUMENT_DOWNLOAD: Rule(
+        Kind.READ,
+        {
+            Role.OPERATOR: Scope.OWN_BRANCH,
+            Role.TENDERER: Scope.OWN_ORG,
+            Role.AGENCY: Scope.OWN_ORG,
+            Role.REGULATOR: Scope.JURISDICTION,
+            Role.AUDITOR: Scope.ANY,
+            Role.BIDDER: Scope.ANY,
+        },
+    ),
+    Action.RULES_READ: Rule(Kind.READ, EVERYONE),
+    Action.RULES_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.CITY}),
 }
 
 

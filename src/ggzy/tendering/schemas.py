@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field, field_validator
+
+from ggzy.identity.schemas import Strict
+from ggzy.tendering.enums import EvaluationMethod, Method, NoticeKind, PeriodUnit, RuleKey, TenderStatus
+
+
+def _aware(v: datetime | None) -> datetime | None:
+    if v is not None and (v.tzinfo is None or v.utcoffset() is None):
+        raise ValueError("时间须带时区，例如 2026-12-21T09:00:00+08:00")
+    return v
+
+
+class SectionIn(Strict):
+    name: str = Field(min_length=2, max_length=300)
+    estimate: Decimal = Field(ge=Decimal("0.01"), le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
+    qualification: str = Field(default="", max_length=4000)
+    evaluation_method: EvaluationMethod
+
+
+class TenderIn(Strict):
+    project_id: int = Field(ge=1, le=2_147_483_647)
+    name: str = Field(min_length=4, max_length=300)
+    method: Method
+    is_ppp: bool = False
+    content: str = Field(default="", max_length=8000, description="招标内容与范围")
+    sections: list[SectionIn] = Field(min_length=1, max_length=50)
+    invitee_credit_codes: list[str] = Field(
+        default_factory=list, max_length=50, description="邀请招标、单一来源的受邀单位统一社会信用代码"
+    )
+    docs_start: datetime | None = None
+    docs_end: datetime | None = None
+    question_deadline: datetime | None = None
+    bid_deadline: datetime | None = None
+    acceleration: int = Field(default=1, ge=1, le=100_000, description="仅沙箱环境：法定期间加速倍数")
+
+    _tz = field_validator("docs_start", "docs_end", "question_deadline", "bid_deadline")(_aware)
+
+
+class ReasonIn(Strict):
+    reason: str = Field(min_length=2, max_length=4000)
+
+
+class ClarifyIn(Strict):
+    title: str = Field(min_length=2, max_length=200)
+    body: str = Field(min_length=2, max_length=20000)
+    changes_bid_content: bool = Field(description="是否影响投标文件编制（招标投标法第二十三条）")
+    new_bid_deadline: datetime | None = None
+
+    _tz = field_validator("new_bid_deadline")(_aware)
+
+
+class QuestionIn(Strict):
+    body: str = Field(min_length=4, max_length=4000)
+
+
+class AnswerIn(Strict):
+    answer: str = Field(min_length=2, max_length=8000)
+
+
+class RuleRowIn(Strict):
+    method: Method
+    key: RuleKey
+    amount: int = Field(ge=0, le=365)
+    unit: PeriodUnit
+    basis: str = Field(min_length=2, max_length=300)
+    effective_from: date
+    verified: bool = False
+    note: str = Field(default="", max_length=300)
+
+
+class SectionOut(BaseModel):
+    id: int
+    seq: int
+    code: str
+    name: str
+    estimate: Decimal
+    qualification: str
+    evaluation_method: EvaluationMethod
+
+
+class TenderOut(BaseModel):
+    id: int
+    code: str
+    project_id: int
+    project_code: str | None
+    name: str
+    method: Method
+    method_label: str
+    is_ppp: bool
+    status: TenderStatus
+    status_label: str
+    round_no: int
+    previous_id: int | None
+    docs_start: datetime | None
+    docs_end: datetime | None
+    question_deadline: datetime | None
+    bid_deadline: datetime | None
+    acceleration: int
+    published_at: datetime | None
+    sections: list[SectionOut]
+    review_comment: str
+    end_reason: str
+    actions: list[str]
+
+
+class NoticeOut(BaseModel):
+    id: int
+    tender_id: int
+    kind: NoticeKind
+    kind_label: str
+    version: int
+    supersedes_id: int | None
+    title: str
+    body: str
+    published_at: datetime
+    digest: str
+
+
+class DocumentOut(BaseModel):
+    id: int
+    filename: str
+    digest: str
+    size: int
+    kind: str
+    uploaded_at: datetime
+
+
+class QuestionOut(BaseModel):
+    """Questions as everyone sees them: no asker."""
+
+    id: int
+    body: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+class ObtainOut(BaseModel):
+    org_id: int
+    org_name: str
+    credit_code: str
+    obtained_at: datetime
+
+
+class EarliestOut(BaseModel):
+    method: Method
+    docs_start: datetime
+    earliest_docs_end: datetime | None
+    earliest_bid_deadline: datetime | None
+    rules: list[str]

@@ -1,0 +1,545 @@
+"""Tender lifecycle use cases: set up, review and publish, clarify, close, fail, terminate, re-tender.
+
+Every action locks the tender, asks ``state.transition``, checks the clock in the tender's own
+time (``tender_now``: accelerated in the sandbox), writes the notice where the law wants one,
+and records the audit event. Deadlines are handed to the chronograph in wall-clock time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ggzy.common import audit, chronograph
+from ggzy.common.audit import Actor
+from ggzy.common.calendar import WorkCalendar
+from ggzy.common.clock import format_local, local_date
+from ggzy.common.crypto import digest_of
+from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from ggzy.common.sequences import next_value
+from ggzy.identity import selectors as identity_selectors
+from ggzy.identity.enums import OrgRole
+from ggzy.identity.permissions import Action, Principal, allows_object
+from ggzy.identity.rules import validate_uscc
+from ggzy.identity.services import actor_of
+from ggzy.registration import codes
+from ggzy.registration.enums import ProjectStatus, Route
+from ggzy.registration.models import Project
+from ggzy.tendering import rules, state
+from ggzy.tendering.enums import Method, NoticeKind, TenderStatus
+from ggzy.tendering.models import Notice, Section, Tender, TenderRule
+from ggzy.tendering.schemas import ClarifyIn, TenderIn
+
+CLOSE_EVENT = "tender.deadline"
+
+
+def tender_now(t: Tender, now: datetime) -> datetime:
+    """The tender's own clock: in the sandbox, statutory periods pass ``acceleration`` times faster."""
+    if t.acceleration <= 1 or t.published_at is None:
+        return now
+    return t.published_at + (now - t.published_at) * t.acceleration
+
+
+def wall_time(t: Tender, nominal: datetime) -> datetime:
+    """When, on the wall clock, the tender's own clock shows ``nominal``."""
+    if t.acceleration <= 1 or t.published_at is None:
+        return nominal
+    return t.published_at + (nominal - t.published_at) / t.acceleration
+
+
+def rule_rows(session: Session) -> list[rules.RuleRow]:
+    from ggzy.tendering.enums import PeriodUnit, RuleKey
+
+    return [
+        rules.RuleRow(
+            Method(r.method), RuleKey(r.key), r.amount, PeriodUnit(r.unit), r.basis, r.effective_from, r.verified
+        )
+        for r in session.scalars(select(TenderRule))
+    ]
+
+
+def rules_for(session: Session, t: Tender, now: datetime) -> dict[Any, rules.RuleRow]:
+    """The rows in force when the tender was published (or would be, now)."""
+    return rules.in_force(rule_rows(session), Method(t.method), t.rules_date or local_date(now))
+
+
+def snapshot(t: Tender) -> dict[str, Any]:
+    return {
+        "code": t.code,
+        "name": t.name,
+        "method": t.method,
+        "status": t.status,
+        "docs_start": t.docs_start,
+        "docs_end": t.docs_end,
+        "question_deadline": t.question_deadline,
+        "bid_deadline": t.bid_deadline,
+        "sections": [(s.code, s.name, str(s.estimate), s.evaluation_method) for s in t.sections],
+        "invitees": t.invitees,
+        "acceleration": t.acceleration,
+    }
+
+
+def _project(session: Session, principal: Principal, project_id: int, method: Method) -> Project:
+    p = session.get(Project, project_id)
+    if p is None or not allows_object(principal, Action.PROJECT_READ, p):
+        raise NotFound(f"项目 {project_id} 不存在", code="project_not_found")
+    if not allows_object(principal, Action.TENDER_MANAGE, p):
+        raise PermissionDenied("只有项目的招标人或其代理机构可以设立招标项目", code="forbidden")
+    if p.status != ProjectStatus.ACCEPTED.value or p.code is None:
+        raise Conflict("项目须经交易中心受理进场后才能设立招标项目", code="project_not_accepted")
+    if p.route != Route.NORMAL.value:
+        raise Conflict("应急直接发包项目不进行招标", code="project_direct_award")
+    if p.trading_type != method.trading_type.value:
+        raise InvalidInput(f"{method.label}不适用于该项目的交易类型", code="method_type_mismatch")
+    return p
+
+
+def _invitees(session: Session, method: Method, credit_codes: list[str]) -> list[int]:
+    if not method.invited:
+        if credit_codes:
+            raise InvalidInput(f"{method.label}不设邀请名单", code="invitees_not_allowed")
+        return []
+    need = 1 if method is Method.GP_SINGLE_SOURCE else 3  # 招标投标法第十七条：邀请三个以上
+    ids: list[int] = []
+    for raw in dict.fromkeys(credit_codes):
+        org = identity_selectors.org_by_credit_code(session, validate_uscc(raw))
+        if org is None or OrgRole.BIDDER not in org.role_set:
+            raise InvalidInput(f"受邀单位 {raw} 未登记为投标人/供应商", code="invitee_not_bidder")
+        ids.append(org.id)
+    if method is Method.GP_SINGLE_SOURCE and len(ids) != 1:
+        raise InvalidInput("单一来源采购须且只能指定一家供应商", code="invitee_count")
+    if len(ids) < need:
+        raise RuleViolation(
+            f"{method.label}须邀请 {need} 家以上",
+            code="invitee_count",
+            detail={"basis": "招标投标法第十七条；政府采购法第三十四条"},
+        )
+    return ids
+
+
+def _fill(session: Session, t: Tender, data: TenderIn, sandbox: bool) -> None:
+    if data.acceleration > 1 and not sandbox:
+        raise InvalidInput("时间加速仅可在沙箱环境（GGZY_ENV=sandbox）中使用", code="acceleration_production")
+    t.name, t.method, t.is_ppp, t.content = data.name, data.method.value, data.is_ppp, data.content
+    t.invitees = _invitees(session, data.method, data.invitee_credit_codes)
+    t.docs_start, t.docs_end = data.docs_start, data.docs_end
+    t.question_deadline, t.bid_deadline = data.question_deadline, data.bid_deadline
+    t.acceleration = data.acceleration
+    t.sections.clear()
+    session.flush()
+    for i, s in enumerate(data.sections, start=1):
+        t.sections.append(
+            Section(
+                seq=i,
+                code=codes.section_code(t.code, i),
+                name=s.name,
+                estimate=s.estimate,
+                qualification=s.qualification,
+                evaluation_method=s.evaluation_method.value,
+            )
+        )
+
+
+def tender_create(*, session: Session, now: datetime, principal: Principal, data: TenderIn, sandbox: bool) -> Tender:
+    p = _project(session, principal, data.project_id, data.method)
+    seq = next_value(session, f"tender:{p.code}")
+    assert p.code is not None
+    t = Tender(
+        project_id=p.id,
+        seq=seq,
+        code=codes.tender_project_code(p.code, seq),
+        status=TenderStatus.DRAFT.value,
+        tenderer_org_id=p.tenderer_org_id,
+        agency_org_id=p.agency_org_id,
+        branch_id=p.branch_id,
+        jurisdiction=p.jurisdiction,
+        created_by=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(t)
+    _fill(session, t, data, sandbox)
+    session.flush()
+    audit.record(
+        session,
+        now=now,
+        actor=actor_of(principal),
+        action="tender.create",
+        object_type="tender",
+        object_id=t.id,
+        after=snapshot(t),
+    )
+    return t
+
+
+def visible(principal: Principal, t: Tender) -> bool:
+    """Published tenders are public (their notice is); before that only the parties and the centre."""
+    return allows_object(principal, Action.TENDER_READ, t) or t.published_at is not None
+
+
+def tender_for(session: Session, principal: Principal, tender_id: int) -> Tender:
+    t = session.get(Tender, tender_id)
+    if t is None or not visible(principal, t):
+        raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
+    return t
+
+
+def locked(session: Session, principal: Principal | None, tender_id: int, perm: Action | None) -> Tender:
+    t = session.scalar(select(Tender).where(Tender.id == tender_id).with_for_update())
+    if t is None or (principal is not None and not visible(principal, t)):
+        raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
+    if principal is not None and perm is not None and not allows_object(principal, perm, t):
+        raise PermissionDenied("无权对该招标项目执行此操作", code="forbidden")
+    return t
+
+
+def _act(
+    session: Session,
+    *,
+    now: datetime,
+    principal: Principal | None,
+    actor: Actor,
+    tender_id: int,
+    perm: Action | None,
+    name: str,
+    change: Any = None,
+    detail: dict[str, Any] | None = None,
+) -> Tender:
+    t = locked(session, principal, tender_id, perm)
+    before = snapshot(t)
+    target = state.transition(name, TenderStatus(t.status))
+    if change is not None:
+        change(t)
+    t.status, t.updated_at = target.value, now
+    audit.record(
+        session,
+        now=now,
+        actor=actor,
+        action=name.replace("tender_", "tender."),
+        object_type="tender",
+        object_id=t.id,
+        before=before,
+        after=snapshot(t),
+        detail=detail,
+    )
+    return t
+
+
+def tender_edit(
+    *, session: Session, now: datetime, principal: Principal, tender_id: int, data: TenderIn, sandbox: bool
+) -> Tender:
+    def change(t: Tender) -> None:
+        if data.project_id != t.project_id or data.method.value != t.method:
+            _project(session, principal, data.project_id, data.method)
+            if data.project_id != t.project_id:
+                raise InvalidInput("招标项目不能改挂到其他项目", code="project_immutable")
+        _fill(session, t, data, sandbox)
+
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_MANAGE,
+        name="tender_edit",
+        change=change,
+    )
+
+
+def _schedule(t: Tender) -> rules.Schedule:
+    if None in (t.docs_start, t.docs_end, t.question_deadline, t.bid_deadline):
+        raise InvalidInput("请先填写完整的时间安排（文件发出起止、提问截止、投标截止）", code="schedule_missing")
+    assert t.docs_start and t.docs_end and t.question_deadline and t.bid_deadline
+    return rules.Schedule(t.docs_start, t.docs_end, t.question_deadline, t.bid_deadline)
+
+
+def check_lawful(session: Session, t: Tender, now: datetime) -> None:
+    sched = _schedule(t)
+    if sched.docs_start < now:
+        raise RuleViolation("文件发出开始时间已过，请调整时间安排", code="schedule_in_past")
+    rules.check_schedule(sched, rules_for(session, t, now), WorkCalendar.load(session))
+
+
+def tender_submit(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_MANAGE,
+        name="tender_submit",
+        change=lambda t: check_lawful(session, t, now),
+    )
+
+
+def tender_return(*, session: Session, now: datetime, principal: Principal, tender_id: int, reason: str) -> Tender:
+    def change(t: Tender) -> None:
+        t.review_comment = reason
+
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_REVIEW,
+        name="tender_return",
+        change=change,
+        detail={"reason": reason},
+    )
+
+
+def publish_notice(
+    session: Session,
+    *,
+    now: datetime,
+    t: Tender,
+    kind: NoticeKind,
+    title: str,
+    body: str,
+    facts: dict[str, Any] | None = None,
+) -> Notice:
+    """Append an immutable notice; it supersedes the tender's latest one."""
+    latest = session.scalar(select(Notice).where(Notice.tender_id == t.id).order_by(Notice.version.desc()).limit(1))
+    version = (latest.version + 1) if latest else 1
+    content = {
+        "tender": t.code,
+        "kind": kind.value,
+        "version": version,
+        "title": title,
+        "body": body,
+        "facts": facts or {},
+        "published_at": now.isoformat(),
+    }
+    n = Notice(
+        tender_id=t.id,
+        kind=kind.value,
+        version=version,
+        supersedes_id=latest.id if latest else None,
+        title=title,
+        body=body,
+        facts=facts or {},
+        published_at=now,
+        digest=digest_of(content),
+    )
+    session.add(n)
+    session.flush()
+    return n
+
+
+def _schedule_facts(t: Tender) -> dict[str, Any]:
+    return {
+        k: getattr(t, k).isoformat()
+        for k in ("docs_start", "docs_end", "question_deadline", "bid_deadline")
+        if getattr(t, k) is not None
+    }
+
+
+def tender_publish(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
+    def change(t: Tender) -> None:
+        t.rules_date = local_date(now)
+        check_lawful(session, t, now)
+        t.published_at = now
+        kind = NoticeKind.INVITATION if t.invitees else NoticeKind.TENDER
+        body = t.content or t.name
+        publish_notice(
+            session,
+            now=now,
+            t=t,
+            kind=kind,
+            title=f"{t.name}{kind.label}",
+            body=body,
+            facts=_schedule_facts(t) | {"method": t.method, "sections": [s.code for s in t.sections]},
+        )
+        assert t.bid_deadline is not None
+        chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, t.bid_deadline))
+
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_REVIEW,
+        name="tender_publish",
+        change=change,
+    )
+
+
+def tender_clarify(*, session: Session, now: datetime, principal: Principal, tender_id: int, data: ClarifyIn) -> Tender:
+    def change(t: Tender) -> None:
+        nominal = tender_now(t, now)
+        assert t.bid_deadline is not None
+        if nominal >= t.bid_deadline:
+            raise Conflict("投标截止时间已过，不能再澄清或变更", code="deadline_passed")
+        deadline = data.new_bid_deadline or t.bid_deadline
+        if data.new_bid_deadline is not None and data.new_bid_deadline < t.bid_deadline:
+            raise InvalidInput("澄清不能提前投标截止时间", code="deadline_earlier")
+        if data.changes_bid_content:
+            earliest = rules.clarification_deadline(
+                nominal, deadline, rules_for(session, t, now), WorkCalendar.load(session)
+            )
+            if earliest is not None:
+                when = format_local(earliest, "%Y-%m-%d %H:%M:%S")
+                raise RuleViolation(
+                    f"该澄清影响投标文件编制，距投标截止不足法定期限，投标截止时间须顺延至不早于 {when}",
+                    code="clarification_too_late",
+                    detail={
+                        "rule": "clarification_lead",
+                        "basis": "招标投标法第二十三条",
+                        "earliest": earliest.isoformat(),
+                    },
+                )
+        if deadline != t.bid_deadline:
+            t.bid_deadline = deadline
+            t.docs_end = min(t.docs_end, deadline) if t.docs_end else deadline
+            chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, deadline))
+        publish_notice(
+            session,
+            now=now,
+            t=t,
+            kind=NoticeKind.CLARIFICATION,
+            title=data.title,
+            body=data.body,
+            facts=_schedule_facts(t) | {"changes_bid_content": data.changes_bid_content},
+        )
+
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_MANAGE,
+        name="tender_clarify",
+        change=change,
+    )
+
+
+def tender_close(session: Session, now: datetime, tender_id: str) -> None:
+    """The chronograph's handler for the bid deadline; also safe to call by hand."""
+
+    def change(t: Tender) -> None:
+        assert t.bid_deadline is not None
+        if tender_now(t, now) < t.bid_deadline:
+            raise Conflict("投标截止时间未到", code="deadline_not_reached")
+
+    _act(
+        session,
+        now=now,
+        principal=None,
+        actor=audit.SYSTEM,
+        tender_id=int(tender_id),
+        perm=None,
+        name="tender_close",
+        change=change,
+    )
+
+
+def tender_fail(*, session: Session, now: datetime, principal: Principal, tender_id: int, reason: str) -> Tender:
+    def change(t: Tender) -> None:
+        t.end_reason = reason
+        publish_notice(session, now=now, t=t, kind=NoticeKind.FAILURE, title=f"{t.name}流标公告", body=reason)
+
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_REVIEW,
+        name="tender_fail",
+        change=change,
+        detail={"reason": reason},
+    )
+
+
+def tender_terminate(*, session: Session, now: datetime, principal: Principal, tender_id: int, reason: str) -> Tender:
+    def change(t: Tender) -> None:
+        t.end_reason = reason
+        chronograph.cancel(session, kind=CLOSE_EVENT, object_id=t.id, now=now)
+        if t.published_at is not None:
+            publish_notice(session, now=now, t=t, kind=NoticeKind.TERMINATION, title=f"{t.name}终止公告", body=reason)
+
+    return _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_MANAGE,
+        name="tender_terminate",
+        change=change,
+        detail={"reason": reason},
+    )
+
+
+def tender_retender(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
+    """A failed tender's one-step re-tender: the same set-up as a new draft, one round later."""
+    old = _act(
+        session,
+        now=now,
+        principal=principal,
+        actor=actor_of(principal),
+        tender_id=tender_id,
+        perm=Action.TENDER_MANAGE,
+        name="tender_retender",
+    )
+    project = session.get(Project, old.project_id)
+    assert project is not None and project.code is not None
+    seq = next_value(session, f"tender:{project.code}")
+    new = Tender(
+        project_id=old.project_id,
+        seq=seq,
+        code=codes.tender_project_code(project.code, seq),
+        name=old.name,
+        method=old.method,
+        is_ppp=old.is_ppp,
+        content=old.content,
+        tenderer_org_id=old.tenderer_org_id,
+        agency_org_id=old.agency_org_id,
+        branch_id=old.branch_id,
+        jurisdiction=old.jurisdiction,
+        invitees=list(old.invitees),
+        acceleration=old.acceleration,
+        status=TenderStatus.DRAFT.value,
+        round_no=old.round_no + 1,
+        previous_id=old.id,
+        created_by=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(new)
+    session.flush()
+    for s in old.sections:
+        new.sections.append(
+            Section(
+                seq=s.seq,
+                code=codes.section_code(new.code, s.seq),
+                name=s.name,
+                estimate=s.estimate,
+                qualification=s.qualification,
+                evaluation_method=s.evaluation_method,
+            )
+        )
+    session.flush()
+    audit.record(
+        session,
+        now=now,
+        actor=actor_of(principal),
+        action="tender.create",
+        object_type="tender",
+        object_id=new.id,
+        after=snapshot(new),
+        detail={"retender_of": old.id},
+    )
+    return new
+
+
+def count_tenders(session: Session, project_id: int) -> int:
+    return session.scalar(select(func.count()).where(Tender.project_id == project_id)) or 0
