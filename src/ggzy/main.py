@@ -61,12 +61,21 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.registration import web as registration_web
     from ggzy.registration import web_tables as registration_web_tables
     from ggzy.tendering import api as tendering_api
+    from ggzy.tendering import award_api, award_web
     from ggzy.workdays import api as workdays_api
     from ggzy.workdays import web as workdays_web
 
-    for module in (identity_api, registration_api, tendering_api, audit_api, workdays_api):
+    for module in (identity_api, registration_api, tendering_api, award_api, audit_api, workdays_api):
         app.include_router(module.router, prefix="/api/v1")
-    for module in (portal_web, identity_web, registration_web, registration_web_tables, audit_web, workdays_web):
+    for module in (
+        portal_web,
+        identity_web,
+        registration_web,
+        registration_web_tables,
+        audit_web,
+        workdays_web,
+        award_web,
+    ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_middleware(SecurityHeaders)

@@ -4,3 +4,4 @@ from ggzy.common import audit, calendar, chronograph, sequences  # noqa: F401
 from ggzy.identity import models as identity_models  # noqa: F401
 from ggzy.registration import models as registration_models  # noqa: F401
 from ggzy.tendering import models as tendering_models  # noqa: F401
+from ggzy.tendering import models_award as tendering_award_models  # noqa: F401

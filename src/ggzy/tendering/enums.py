@@ -70,6 +70,10 @@ class TenderStatus(StrEnum):
     RETURNED = "returned"
     BIDDING = "bidding"  # published: documents obtainable, questions open, bids accepted
     CLOSED = "closed"  # deadline passed: the bid list is frozen, awaiting opening
+    PUBLICITY = "publicity"  # candidates published; objections may pause the procedure
+    PUBLICITY_ENDED = "publicity_ended"
+    AWARDED = "awarded"
+    CONTRACTED = "contracted"
     FAILED = "failed"  # 流标
     TERMINATED = "terminated"
 
@@ -81,6 +85,10 @@ class TenderStatus(StrEnum):
             "returned": "已退回",
             "bidding": "投标中",
             "closed": "已截标，待开标",
+            "publicity": "中标候选人公示中",
+            "publicity_ended": "公示期满，待定标",
+            "awarded": "已发中标（成交）通知书",
+            "contracted": "合同已签订",
             "failed": "流标",
             "terminated": "已终止",
         }[self.value]
@@ -92,6 +100,8 @@ class NoticeKind(StrEnum):
     CLARIFICATION = "clarification"
     TERMINATION = "termination"
     FAILURE = "failure"
+    CANDIDATES = "candidates"
+    RESULT = "result"
 
     @property
     def label(self) -> str:
@@ -101,6 +111,8 @@ class NoticeKind(StrEnum):
             "clarification": "澄清或变更公告",
             "termination": "终止公告",
             "failure": "流标（失败）公告",
+            "candidates": "中标候选人公示",
+            "result": "中标（成交）结果公告",
         }[self.value]
 
 
@@ -111,6 +123,9 @@ class RuleKey(StrEnum):
     DOC_SALE = "doc_sale"
     CLARIFICATION_LEAD = "clarification_lead"
     MIN_BIDDERS = "min_bidders"
+    PUBLICITY = "publicity"
+    OBJECTION_ANSWER = "objection_answer"
+    CONTRACT_WITHIN = "contract_within"
 
     @property
     def label(self) -> str:
@@ -119,6 +134,9 @@ class RuleKey(StrEnum):
             "doc_sale": "招标（采购）文件发售期",
             "clarification_lead": "影响投标文件编制的澄清或修改距投标截止",
             "min_bidders": "开标所需最少投标人数",
+            "publicity": "中标候选人公示（结果公告）期",
+            "objection_answer": "收到异议后作出答复",
+            "contract_within": "自中标（成交）通知书发出之日起订立合同",
         }[self.value]
 
 

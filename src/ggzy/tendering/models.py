@@ -56,6 +56,8 @@ class Tender(Base):
     # Sandbox only: statutory periods pass this many times faster than the wall clock.
     acceleration: Mapped[int] = mapped_column(default=1)
     published_at: Mapped[datetime | None]
+    # Candidate publicity (nominal time, like the schedule).
+    publicity_ends_at: Mapped[datetime | None]
     rules_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), index=True)
     round_no: Mapped[int] = mapped_column(default=1)

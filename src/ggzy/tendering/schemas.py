@@ -153,3 +153,74 @@ class EarliestOut(BaseModel):
     earliest_docs_end: datetime | None
     earliest_bid_deadline: datetime | None
     rules: list[str]
+
+
+class CandidateIn(Strict):
+    section_seq: int = Field(ge=1, le=999)
+    rank: int = Field(ge=1, le=3)
+    credit_code: str = Field(min_length=1, max_length=40)
+    price: Decimal = Field(ge=Decimal("0.01"), le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
+
+
+class CandidatesIn(Strict):
+    """The committee's recommended candidates, from its signed evaluation report."""
+
+    report_received_at: datetime
+    candidates: list[CandidateIn] = Field(min_length=1, max_length=150)
+
+    _tz = field_validator("report_received_at")(_aware)
+
+
+class ObjectionIn(Strict):
+    body: str = Field(min_length=10, max_length=8000)
+
+
+class ContractIn(Strict):
+    section_seq: int = Field(ge=1, le=999)
+    signed_on: date
+    amount: Decimal = Field(ge=Decimal("0.01"), le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
+    term: str = Field(default="", max_length=200)
+
+
+class CandidateOut(BaseModel):
+    section_code: str
+    rank: int
+    org_name: str
+    price: Decimal
+
+
+class ObjectionOut(BaseModel):
+    id: int
+    body: str
+    raised_at: datetime
+    answer_due: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+class AwardOut(BaseModel):
+    section_code: str
+    winner_name: str
+    price: Decimal
+    verify_code: str
+    issued_at: datetime
+    facts_digest: str
+    signature: str
+
+
+class ContractOut(BaseModel):
+    section_code: str
+    signed_on: date
+    amount: Decimal
+    late: bool
+    warning: str
+
+
+class VerifyOut(BaseModel):
+    genuine: bool
+    verify_code: str
+    facts: dict[str, object]
+    facts_digest: str
+    signature: str
+    public_key: str
+    reason: str

@@ -20,7 +20,7 @@ class Transition:
 
 
 OPEN_FOR_CHANGE = frozenset({S.DRAFT, S.RETURNED})
-LIVE = frozenset({S.DRAFT, S.RETURNED, S.PENDING_REVIEW, S.BIDDING, S.CLOSED})
+LIVE = frozenset({S.DRAFT, S.RETURNED, S.PENDING_REVIEW, S.BIDDING, S.CLOSED, S.PUBLICITY, S.PUBLICITY_ENDED})
 
 TRANSITIONS: dict[str, Transition] = {
     "tender_edit": Transition(OPEN_FOR_CHANGE, None, "修改"),
@@ -35,10 +35,22 @@ TRANSITIONS: dict[str, Transition] = {
     "document_obtain": Transition(frozenset({S.BIDDING}), None, "获取招标文件"),
     "question_ask": Transition(frozenset({S.BIDDING}), None, "提问"),
     "question_answer": Transition(frozenset({S.BIDDING}), None, "答复"),
+    # After evaluation. Until the evaluation issue feeds the report in, the tenderer records the
+    # committee's recommended candidates from its signed report.
+    "candidates_publish": Transition(frozenset({S.CLOSED}), S.PUBLICITY, "公示中标候选人"),
+    "objection_raise": Transition(frozenset({S.PUBLICITY}), None, "提出异议"),
+    "objection_answer": Transition(frozenset({S.PUBLICITY, S.PUBLICITY_ENDED}), None, "答复异议"),
+    "publicity_end": Transition(frozenset({S.PUBLICITY}), S.PUBLICITY_ENDED, "公示期满"),
+    "award_issue": Transition(frozenset({S.PUBLICITY_ENDED}), S.AWARDED, "发出中标（成交）通知书"),
+    "contract_record": Transition(frozenset({S.AWARDED}), None, "登记合同"),
+    "contracts_complete": Transition(frozenset({S.AWARDED}), S.CONTRACTED, "全部合同已登记"),
 }
 
 # The deadline that triggers each dated event, by the tender field that holds it.
-DATED_EVENTS: dict[str, tuple[str, str]] = {"tender.deadline": ("bid_deadline", "tender_close")}
+DATED_EVENTS: dict[str, tuple[str, str]] = {
+    "tender.deadline": ("bid_deadline", "tender_close"),
+    "tender.publicity_end": ("publicity_ends_at", "publicity_end"),
+}
 
 
 def transition(action: str, status: S) -> S:
