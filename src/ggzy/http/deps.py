@@ -20,6 +20,7 @@ from ggzy.common.errors import PermissionDenied, Unauthenticated
 from ggzy.config import Settings
 from ggzy.db import Database
 from ggzy.identity import selectors, services
+from ggzy.identity.auth import LockPolicy
 from ggzy.identity.permissions import ANONYMOUS, Action, Principal, allows
 
 SESSION_COOKIE = "ggzy_session"
@@ -53,6 +54,22 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def set_session_cookie(response: Any, raw: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_hours * 3600,
+        path="/",
+    )
+
+
+def lock_policy(settings: Settings) -> LockPolicy:
+    return LockPolicy(settings.login_max_failures, settings.login_lock_minutes)
+
+
 def client_addr(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -64,7 +81,8 @@ async def resolve_principal(request: Request) -> Principal:
     db: Database = request.app.state.db
     now = request.app.state.clock.now()
     addr = client_addr(request)
-    auth = request.headers.get("authorization")
+    # Tokens are for machines on the API; pages ignore the header (a proxy's Basic auth, say).
+    auth = request.headers.get("authorization") if request.url.path.startswith("/api/") else None
 
     def lookup() -> Principal | None:
         with db.session(write=False) as s:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ggzy.common.errors import DomainError, Unauthenticated
+from ggzy.http.middleware import BodyTooLarge
 
 log = logging.getLogger("ggzy")
 
@@ -134,6 +135,10 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("http_error", str(exc.detail)))
         return await error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return await error_response(request, 413, "too_large", "请求内容过大")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -34,12 +34,17 @@ async def _reject(send: Send, status: int, code: str, message: str) -> None:
     await send(body)
 
 
+class BodyTooLarge(Exception):
+    """Raised from the request stream when a body without Content-Length passes the limit, so no
+    route ever sees a truncated body as if it were complete."""
+
+
 class BodyGuard:
     """Refuse bodies over the limit and API writes that are not JSON, before anything is written.
 
     With a Content-Length the answer comes before the body is read. A streamed body without one
-    is cut off at the limit; the route then sees a truncated body (and fails on it, writing
-    nothing), and whatever it answers is replaced by the 413.
+    raises ``BodyTooLarge`` inside the route's read at the limit, before the route has done
+    anything with it; whatever the app then answers is replaced by the 413.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -74,7 +79,7 @@ class BodyGuard:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     overflow = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
+                    raise BodyTooLarge
             return message
 
         replaced = False

@@ -6,8 +6,18 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggzy.common.errors import NotFound
-from ggzy.http.deps import SESSION_COOKIE, ClockDep, DbDep, IdPath, SettingsDep, client_addr, permit
-from ggzy.identity import selectors, services
+from ggzy.http.deps import (
+    SESSION_COOKIE,
+    ClockDep,
+    DbDep,
+    IdPath,
+    SettingsDep,
+    client_addr,
+    lock_policy,
+    permit,
+    set_session_cookie,
+)
+from ggzy.identity import auth, selectors, services
 from ggzy.identity.enums import OrgRole, Role
 from ggzy.identity.models import ApiToken, Organization, User
 from ggzy.identity.permissions import Action, Principal
@@ -89,18 +99,6 @@ def user_out(u: User) -> UserOut:
     )
 
 
-def set_session_cookie(response: Response, raw: str, settings: SettingsDep) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        raw,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        max_age=settings.session_hours * 3600,
-        path="/",
-    )
-
-
 @router.post("/auth/login", response_model=LoginOut, summary="登录（浏览器会话）")
 def login(
     data: LoginIn,
@@ -111,26 +109,23 @@ def login(
     settings: SettingsDep,
     _: Principal = permit(Action.LOGIN),
 ) -> LoginOut:
-    with db.transaction() as s:
-        outcome = services.login(
-            session=s,
-            now=clock.now(),
-            username=data.username,
-            password=data.password,
-            client_addr=client_addr(request),
-            max_failures=settings.login_max_failures,
-            lock_minutes=settings.login_lock_minutes,
-            session_hours=settings.session_hours,
-        )
-    if outcome.error is not None:  # the failure count is committed above before we refuse
+    outcome = auth.login(
+        db=db,
+        now=clock.now(),
+        username=data.username,
+        password=data.password,
+        client_addr=client_addr(request),
+        policy=lock_policy(settings),
+        session_hours=settings.session_hours,
+    )
+    if outcome.error is not None:  # failures were already counted in their own transaction
         raise outcome.error
-    assert outcome.user is not None and outcome.web_session is not None
     set_session_cookie(response, outcome.session_token, settings)
     with db.session(write=False) as s:
-        user = s.get(User, outcome.user.id)
+        user = s.get(User, outcome.user_id)
         assert user is not None
         me = me_out(selectors.principal_of(user))
-    return LoginOut(csrf_token=outcome.web_session.csrf_token, me=me)
+    return LoginOut(csrf_token=outcome.csrf_token, me=me)
 
 
 @router.post("/auth/logout", status_code=204, summary="退出登录")
@@ -149,10 +144,15 @@ def me(p: Principal = permit(Action.SELF_VIEW)) -> MeOut:
 
 @router.post("/me/password", status_code=204, summary="修改密码")
 def change_password(
-    data: PasswordChangeIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.SELF_PASSWORD)
+    data: PasswordChangeIn,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    p: Principal = permit(Action.SELF_PASSWORD),
 ) -> None:
-    with db.transaction() as s:
-        services.password_change(session=s, now=clock.now(), principal=p, old=data.old_password, new=data.new_password)
+    auth.password_change(
+        db=db, now=clock.now(), principal=p, old=data.old_password, new=data.new_password, policy=lock_policy(settings)
+    )
 
 
 @router.get("/me/tokens", response_model=list[TokenOut], summary="我的 API 令牌")
@@ -235,6 +235,26 @@ def reset_password(
                 actor=services.actor_of(p),
                 username=username,
                 new_password=data.new_password,
+            )
+        )
+
+
+@router.post("/users/{username}/deactivate", response_model=UserOut, summary="停用账号（结束全部会话并吊销令牌）")
+def deactivate(username: str, db: DbDep, clock: ClockDep, p: Principal = permit(Action.USER_MANAGE)) -> UserOut:
+    with db.transaction() as s:
+        return user_out(
+            services.user_set_active(
+                session=s, now=clock.now(), actor=services.actor_of(p), username=username, active=False
+            )
+        )
+
+
+@router.post("/users/{username}/activate", response_model=UserOut, summary="恢复账号")
+def activate(username: str, db: DbDep, clock: ClockDep, p: Principal = permit(Action.USER_MANAGE)) -> UserOut:
+    with db.transaction() as s:
+        return user_out(
+            services.user_set_active(
+                session=s, now=clock.now(), actor=services.actor_of(p), username=username, active=True
             )
         )
 

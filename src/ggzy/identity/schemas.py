@@ -18,7 +18,7 @@ class LoginIn(Strict):
 
 class TokenCreateIn(Strict):
     name: str = Field(min_length=1, max_length=100)
-    days: int | None = Field(default=90, ge=1, le=366)
+    days: int = Field(default=90, ge=1, le=366, description="有效天数（1 至 366）；令牌不设永久有效")
 
 
 class TokenOut(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -11,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from ggzy.common import audit
 from ggzy.common.audit import Actor
-from ggzy.common.crypto import new_secret, sm3_hex
-from ggzy.common.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from ggzy.common.clock import local_date
+from ggzy.common.crypto import sm3_hex
+from ggzy.common.errors import Conflict, InvalidInput, NotFound
 from ggzy.identity import security
 from ggzy.identity.enums import USER_ROLE_NEEDS_ORG_ROLE, OrgRole, Role
 from ggzy.identity.models import ApiToken, Branch, Organization, OrganizationRole, User, WebSession
@@ -89,7 +89,11 @@ def org_create(*, session: Session, now: datetime, actor: Actor, data: OrgCreate
     return org
 
 
-def user_create(*, session: Session, now: datetime, actor: Actor, data: UserCreateIn) -> User:
+def user_create(
+    *, session: Session, now: datetime, actor: Actor, data: UserCreateIn, password_hash: str | None = None
+) -> User:
+    """``password_hash`` lets a caller that already holds the write lock hash before taking it."""
+    password_hash = password_hash or security.hash_password(data.password)
     username, role, organization_id, branch_code = data.username, data.role, data.organization_id, data.branch_code
     if role is Role.PUBLIC:
         raise InvalidInput("社会公众无需账号", code="invalid_role")
@@ -116,9 +120,9 @@ def user_create(*, session: Session, now: datetime, actor: Actor, data: UserCrea
         role=role.value,
         organization_id=org.id if org else None,
         branch_id=branch.id if branch else None,
-        id_number=validate_id_number(data.id_number, today=now.date()) if data.id_number else None,
+        id_number=validate_id_number(data.id_number, today=local_date(now)) if data.id_number else None,
         phone=data.phone,
-        password_hash=security.hash_password(data.password),
+        password_hash=password_hash,
         password_changed_at=now,
         created_at=now,
     )
@@ -142,6 +146,7 @@ def user_create(*, session: Session, now: datetime, actor: Actor, data: UserCrea
 def org_signup(*, session: Session, now: datetime, actor: Actor, data: SignupIn) -> tuple[Organization, User]:
     if data.org_role not in SELF_SIGNUP_ROLES:
         raise InvalidInput("自助注册仅限招标人/采购人、代理机构、投标人/供应商/竞买人", code="signup_role")
+    password_hash = security.hash_password(data.password)  # before org_create takes the write lock
     org = org_create(
         session=session,
         now=now,
@@ -169,123 +174,55 @@ def org_signup(*, session: Session, now: datetime, actor: Actor, data: SignupIn)
             id_number=data.id_number,
             phone=data.contact_phone,
         ),
+        password_hash=password_hash,
     )
     return org, user
 
 
 def user_password_reset(*, session: Session, now: datetime, actor: Actor, username: str, new_password: str) -> User:
+    new_hash = security.hash_password(new_password)  # before the first query, so before the write lock
     user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None:
         raise NotFound(f"用户 {username} 不存在", code="user_not_found")
-    user.password_hash = security.hash_password(new_password)
+    user.password_hash = new_hash
     user.password_changed_at = now
     user.failed_logins = 0
     user.locked_until = None
-    _end_sessions(session, now, user.id)
+    end_credentials(session, now=now, user_id=user.id)
     audit.record(session, now=now, actor=actor, action="user.password_reset", object_type="user", object_id=user.id)
     return user
 
 
-def password_change(*, session: Session, now: datetime, principal: Principal, old: str, new: str) -> None:
-    user = session.get(User, principal.user_id, with_for_update=True)
-    if user is None or not security.verify_password(user.password_hash, old):
-        raise InvalidInput("原密码不正确", code="wrong_password")
-    user.password_hash = security.hash_password(new)
-    user.password_changed_at = now
-    _end_sessions(session, now, user.id)
+def user_set_active(*, session: Session, now: datetime, actor: Actor, username: str, active: bool) -> User:
+    """Deactivating a user (someone left, a credential leaked) ends every session and token at once."""
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", code="user_not_found")
+    if user.is_active == active:
+        raise Conflict("账号已处于该状态", code="no_change")
+    user.is_active = active
+    if not active:
+        end_credentials(session, now=now, user_id=user.id)
     audit.record(
         session,
         now=now,
-        actor=actor_of(principal),
-        action="user.password_change",
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
         object_type="user",
         object_id=user.id,
     )
+    return user
 
 
-def _end_sessions(session: Session, now: datetime, user_id: int) -> None:
+def end_credentials(session: Session, *, now: datetime, user_id: int) -> None:
+    """After a password change or reset, or deactivation: every browser session ends and every API
+    token is revoked, so a leaked credential stops working at once."""
     session.execute(
         update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None)).values(ended_at=now)
     )
-
-
-@dataclass
-class LoginOutcome:
-    """Login records failures even when it refuses, so the caller commits before raising ``error``."""
-
-    user: User | None = None
-    session_token: str = ""
-    web_session: WebSession | None = None
-    error: DomainError | None = None
-
-
-def login(
-    *,
-    session: Session,
-    now: datetime,
-    username: str,
-    password: str,
-    client_addr: str,
-    max_failures: int,
-    lock_minutes: int,
-    session_hours: int,
-) -> LoginOutcome:
-    user = session.scalar(select(User).where(User.username == username).with_for_update())
-    failed = Unauthenticated("用户名或密码错误", code="bad_credentials")
-    if user is None:
-        security.verify_password(None, password)  # same cost as a real check
-        return LoginOutcome(error=failed)
-    who = Actor(
-        user_id=user.id, name=user.display_name, role=user.role, org_id=user.organization_id, client_addr=client_addr
+    session.execute(
+        update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
     )
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginOutcome(
-            error=TooManyAttempts(
-                f"连续登录失败次数过多，账号已锁定，请于 {minutes} 分钟后再试或联系管理员",
-                code="account_locked",
-            )
-        )
-    if not user.is_active or not security.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        detail: dict[str, object] = {"failures": user.failed_logins}
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            detail["locked_until"] = user.locked_until.isoformat()
-        audit.record(
-            session,
-            now=now,
-            actor=who,
-            action="auth.login_failed",
-            object_type="user",
-            object_id=user.id,
-            detail=detail,
-        )
-        if "locked_until" in detail:
-            return LoginOutcome(
-                error=TooManyAttempts(
-                    f"连续 {max_failures} 次登录失败，账号锁定 {lock_minutes} 分钟", code="account_locked"
-                )
-            )
-        return LoginOutcome(error=failed)
-    if security.needs_rehash(user.password_hash):
-        user.password_hash = security.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    raw = new_secret(32)
-    ws = WebSession(
-        token_hash=sm3_hex(raw),
-        user_id=user.id,
-        csrf_token=new_secret(24),
-        created_at=now,
-        expires_at=now + timedelta(hours=session_hours),
-        client_addr=client_addr,
-    )
-    session.add(ws)
-    audit.record(session, now=now, actor=who, action="auth.login", object_type="user", object_id=user.id)
-    return LoginOutcome(user=user, session_token=raw, web_session=ws)
 
 
 def logout(*, session: Session, now: datetime, principal: Principal, raw_session: str) -> None:
@@ -298,7 +235,7 @@ def logout(*, session: Session, now: datetime, principal: Principal, raw_session
 
 
 def token_create(
-    *, session: Session, now: datetime, principal: Principal, name: str, days: int | None
+    *, session: Session, now: datetime, principal: Principal, name: str, days: int
 ) -> tuple[ApiToken, str]:
     raw, prefix, digest = security.new_api_token()
     token = ApiToken(
@@ -307,7 +244,7 @@ def token_create(
         prefix=prefix,
         token_hash=digest,
         created_at=now,
-        expires_at=now + timedelta(days=days) if days else None,
+        expires_at=now + timedelta(days=days),
     )
     session.add(token)
     session.flush()

@@ -3,10 +3,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ggzy.common.errors import DomainError
-from ggzy.http.deps import SESSION_COOKIE, ClockDep, DbDep, IdPath, SettingsDep, client_addr, permit
+from ggzy.http.deps import (
+    SESSION_COOKIE,
+    ClockDep,
+    DbDep,
+    IdPath,
+    SettingsDep,
+    client_addr,
+    lock_policy,
+    permit,
+    set_session_cookie,
+)
 from ggzy.http.forms import form_data, parse
 from ggzy.http.pages import redirect, render
-from ggzy.identity import selectors, services
+from ggzy.identity import auth, selectors, services
 from ggzy.identity.enums import OrgRole, Role
 from ggzy.identity.permissions import Action, Principal
 from ggzy.identity.schemas import OrgCreateIn, PasswordChangeIn, SignupIn, TokenCreateIn, UserCreateIn
@@ -30,17 +40,15 @@ async def login_submit(
 ) -> Response:
     form = await form_data(request)
     nxt = _safe_next(form.get("next", "/workbench"))
-    with db.transaction() as s:
-        outcome = services.login(
-            session=s,
-            now=clock.now(),
-            username=form.get("username", "")[:64],
-            password=form.get("password", "")[:128],
-            client_addr=client_addr(request),
-            max_failures=settings.login_max_failures,
-            lock_minutes=settings.login_lock_minutes,
-            session_hours=settings.session_hours,
-        )
+    outcome = auth.login(
+        db=db,
+        now=clock.now(),
+        username=form.get("username", "")[:64],
+        password=form.get("password", "")[:128],
+        client_addr=client_addr(request),
+        policy=lock_policy(settings),
+        session_hours=settings.session_hours,
+    )
     if outcome.error is not None:
         return render(
             request,
@@ -49,15 +57,7 @@ async def login_submit(
             status=outcome.error.status,
         )
     response = redirect(nxt)
-    response.set_cookie(
-        SESSION_COOKIE,
-        outcome.session_token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        max_age=settings.session_hours * 3600,
-        path="/",
-    )
+    set_session_cookie(response, outcome.session_token, settings)
     return response
 
 
@@ -132,15 +132,19 @@ def account_token_revoke(
 
 @router.post("/account/password")
 async def account_password(
-    request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.SELF_PASSWORD)
+    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, p: Principal = permit(Action.SELF_PASSWORD)
 ) -> Response:
     form = await form_data(request)
     try:
         data = parse(PasswordChangeIn, form)
-        with db.transaction() as s:
-            services.password_change(
-                session=s, now=clock.now(), principal=p, old=data.old_password, new=data.new_password
-            )
+        auth.password_change(
+            db=db,
+            now=clock.now(),
+            principal=p,
+            old=data.old_password,
+            new=data.new_password,
+            policy=lock_policy(settings),
+        )
     except DomainError as e:
         return redirect("/account", e.message)
     response = redirect("/login", "密码已修改，请重新登录")
@@ -203,6 +207,22 @@ async def users_create(
     except DomainError as e:
         return redirect("/admin/users", e.message)
     return redirect("/admin/users", f"已创建用户 {user.username}")
+
+
+@router.post("/admin/users/{username}/active")
+async def users_active(
+    username: str, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.USER_MANAGE)
+) -> Response:
+    form = await form_data(request)
+    active = form.get("active") == "1"
+    try:
+        with db.transaction() as s:
+            services.user_set_active(
+                session=s, now=clock.now(), actor=services.actor_of(p), username=username, active=active
+            )
+    except DomainError as e:
+        return redirect("/admin/users", e.message)
+    return redirect("/admin/users", f"已{'恢复' if active else '停用'} {username}（停用时其全部会话和令牌均已失效）")
 
 
 @router.post("/admin/users/{username}/reset")

@@ -242,11 +242,12 @@ def notices(db: DbDep, kind: NoticeKind | None = None, _: Principal = permit(Act
 @router.get("/tenders/{tender_id}/documents", response_model=list[DocumentOut], summary="招标文件列表")
 def documents(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.NOTICE_READ)) -> list[DocumentOut]:
     with db.session(write=False) as s:
+        t = services.tender_for(s, p, tender_id)  # a draft's documents are the parties' business
         return [
             DocumentOut(
                 id=d.id, filename=d.filename, digest=d.digest, size=d.size, kind=d.kind, uploaded_at=d.uploaded_at
             )
-            for d in selectors.documents(s, tender_id)
+            for d in selectors.documents(s, t.id)
         ]
 
 

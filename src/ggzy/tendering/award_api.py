@@ -1,4 +1,5 @@
-"""Routes for what follows evaluation: candidates, objections, awards, contracts, verification."""
+"""Routes for what follows evaluation (candidates, objections, awards, contracts, verification) and the
+statutory rule table."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from ggzy.common.errors import NotFound
 from ggzy.common.signing import load_or_create, verify
 from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
 from ggzy.identity.permissions import Action, Principal, allows_object
-from ggzy.tendering import award, award_pdf, services
+from ggzy.identity.services import actor_of
+from ggzy.tendering import award, award_pdf, rule_services, services
+from ggzy.tendering.enums import Method, PeriodUnit, RuleKey
 from ggzy.tendering.models import Section
 from ggzy.tendering.models_award import AwardNotice, Objection
 from ggzy.tendering.schemas import (
@@ -23,6 +26,7 @@ from ggzy.tendering.schemas import (
     ContractOut,
     ObjectionIn,
     ObjectionOut,
+    RuleRowIn,
     TenderOut,
     VerifyOut,
 )
@@ -194,3 +198,30 @@ def award_pdf_download(code: str, request: Request, db: DbDep, _: Principal = pe
         media_type="application/pdf",
         headers={"content-disposition": f'inline; filename="award-{a.verify_code}.pdf"'},
     )
+
+
+@router.get("/tender-rules", response_model=list[RuleRowIn], summary="法定期限规则表（含历史版本与依据）")
+def tender_rules(db: DbDep, _: Principal = permit(Action.RULES_READ)) -> list[RuleRowIn]:
+    with db.session(write=False) as s:
+        return [
+            RuleRowIn(
+                method=Method(r.method),
+                key=RuleKey(r.key),
+                amount=r.amount,
+                unit=PeriodUnit(r.unit),
+                basis=r.basis,
+                effective_from=r.effective_from,
+                verified=r.verified,
+                note=r.note,
+            )
+            for r in rule_services.rule_rows_all(s)
+        ]
+
+
+@router.post("/tender-rules", response_model=RuleRowIn, status_code=201, summary="新增规则行（自将来某日起生效）")
+def tender_rule_add(
+    data: RuleRowIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.RULES_MANAGE)
+) -> RuleRowIn:
+    with db.transaction() as s:
+        rule_services.rule_row_add(session=s, now=clock.now(), actor=actor_of(p), data=data)
+    return data

@@ -75,6 +75,7 @@ class TenderStatus(StrEnum):
     AWARDED = "awarded"
     CONTRACTED = "contracted"
     FAILED = "failed"  # 流标
+    RETENDERED = "retendered"  # failed, and a new round has been set up
     TERMINATED = "terminated"
 
     @property
@@ -90,6 +91,7 @@ class TenderStatus(StrEnum):
             "awarded": "已发中标（成交）通知书",
             "contracted": "合同已签订",
             "failed": "流标",
+            "retendered": "流标（已重新招标）",
             "terminated": "已终止",
         }[self.value]
 

@@ -103,12 +103,15 @@ def check_schedule(schedule: Schedule, rules: dict[RuleKey, RuleRow], cal: WorkC
 
 
 def earliest_schedule(docs_start: datetime, rules: dict[RuleKey, RuleRow], cal: WorkCalendar) -> dict[str, datetime]:
-    """What the form shows: the earliest lawful end of each bounded period."""
+    """What the form shows: the earliest lawful docs_end and bid_deadline. The deadline can be no
+    earlier than the end of the sale period either (documents are issued until the deadline)."""
     out = {}
     for key, name in ((RuleKey.DOCS_TO_DEADLINE, "bid_deadline"), (RuleKey.DOC_SALE, "docs_end")):
         row = rules.get(key)
         if row is not None:
             out[name] = period_end(docs_start, row, cal)
+    if "docs_end" in out:
+        out["bid_deadline"] = max(out.get("bid_deadline", out["docs_end"]), out["docs_end"])
     return out
 
 

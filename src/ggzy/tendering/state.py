@@ -31,7 +31,7 @@ TRANSITIONS: dict[str, Transition] = {
     "tender_close": Transition(frozenset({S.BIDDING}), S.CLOSED, "截标"),
     "tender_fail": Transition(frozenset({S.CLOSED}), S.FAILED, "流标"),
     "tender_terminate": Transition(LIVE, S.TERMINATED, "终止"),
-    "tender_retender": Transition(frozenset({S.FAILED}), None, "重新招标"),
+    "tender_retender": Transition(frozenset({S.FAILED}), S.RETENDERED, "重新招标"),
     "document_obtain": Transition(frozenset({S.BIDDING}), None, "获取招标文件"),
     "question_ask": Transition(frozenset({S.BIDDING}), None, "提问"),
     "question_answer": Transition(frozenset({S.BIDDING}), None, "答复"),

@@ -1,0 +1,186 @@
+"""Every procurement method through its whole life, and the ways a live tender changes course:
+failure and re-tender, termination, and a clarification that moves the deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from ggzy.common.audit import AuditEvent
+from ggzy.common.chronograph import DatedEvent, run_due
+from ggzy.dated_events import HANDLERS
+from tests.tendering.helpers import accepted_project_id, tender_body
+from tests.tendering.helpers_methods import METHOD_SETUP, counts, method_body, project_for
+
+
+def _due(db, clock) -> int:
+    return run_due(db, now=clock.now(), handlers=HANDLERS)
+
+
+def _published(client_for, clock, method: str, **extra) -> tuple[dict, datetime]:
+    """A tender of ``method`` set up, submitted and published; the clock stands an hour after docs_start."""
+    _, owner_name, reviewer_name = METHOD_SETUP[method]
+    owner, reviewer = client_for(owner_name), client_for(reviewer_name)
+    start = clock.now() + timedelta(days=1)
+    r = owner.post("/api/v1/tenders", json=method_body(project_for(owner, method), start, method, **extra))
+    assert r.status_code == 201, r.text
+    t = r.json()
+    r = owner.post(f"/api/v1/tenders/{t['id']}/submit")
+    assert r.status_code == 200 and r.json()["status"] == "pending_review", r.text
+    clock.set(start - timedelta(hours=1))
+    r = reviewer.post(f"/api/v1/tenders/{t['id']}/publish")
+    assert r.status_code == 200 and r.json()["status"] == "bidding", r.text
+    clock.set(start + timedelta(hours=1))
+    return r.json(), start
+
+
+@pytest.mark.parametrize("method", list(METHOD_SETUP))
+def test_method_lifecycle_through_failure_and_retender(method, client_for, clock, db) -> None:
+    _, owner_name, reviewer_name = METHOD_SETUP[method]
+    owner, reviewer = client_for(owner_name), client_for(reviewer_name)
+    bidder, outsider = client_for("bidder"), client_for("bidder2")
+    t, _ = _published(client_for, clock, method)
+    tid = t["id"]
+    assert t["method"] == method and len(t["code"]) == 20 and t["code"].startswith(t["project_code"])
+    invited = method in ("construction_invited", "gp_invited", "gp_single_source")
+    notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
+    assert [n["kind"] for n in notices] == ["invitation" if invited else "tender"]
+
+    # Obtain documents; an invitation procedure admits only its invitees.
+    assert bidder.post(f"/api/v1/tenders/{tid}/obtain").status_code == 204
+    r = outsider.post(f"/api/v1/tenders/{tid}/obtain")
+    if invited:
+        assert r.status_code == 403 and r.json()["code"] == "not_invited", r.text
+    else:
+        assert r.status_code == 204, r.text
+
+    clock.advance(timedelta(days=2))
+    q = bidder.post(f"/api/v1/tenders/{tid}/questions", json={"body": "第一包是否接受进口产品投标？"})
+    assert q.status_code == 201, q.text
+    a = owner.post(f"/api/v1/tenders/{tid}/questions/{q.json()['id']}/answer", json={"answer": "不接受进口产品。"})
+    assert a.status_code == 200, a.text
+    assert [x["answer"] for x in bidder.get(f"/api/v1/tenders/{tid}/questions").json()] == ["不接受进口产品。"]
+
+    # The chronograph closes bidding exactly at the deadline, once.
+    deadline = datetime.fromisoformat(t["bid_deadline"])
+    clock.set(deadline - timedelta(seconds=1))
+    assert _due(db, clock) == 0
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "bidding"
+    clock.set(deadline)
+    assert _due(db, clock) == 1 and _due(db, clock) == 0
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "closed"
+
+    # The centre declares it failed (流标) with a reason, published as a notice.
+    clock.advance(timedelta(hours=2))
+    assert owner.post(f"/api/v1/tenders/{tid}/fail", json={"reason": "投标人不足三家"}).status_code == 403
+    r = reviewer.post(f"/api/v1/tenders/{tid}/fail", json={"reason": "递交投标文件的投标人不足三家"})
+    assert r.status_code == 200 and r.json()["status"] == "failed", r.text
+    assert r.json()["end_reason"] == "递交投标文件的投标人不足三家"
+    notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
+    assert [n["kind"] for n in notices][-1] == "failure"
+    assert notices[-1]["supersedes_id"] == notices[-2]["id"] and notices[-1]["body"] == "递交投标文件的投标人不足三家"
+
+    # Re-tender: a new draft one round later with the same set-up and the next code.
+    r = owner.post(f"/api/v1/tenders/{tid}/retender")
+    assert r.status_code == 200, r.text
+    drafts = [x for x in owner.get("/api/v1/tenders").json() if x["previous_id"] == tid]
+    assert len(drafts) == 1
+    new = drafts[0]
+    assert new["status"] == "draft" and new["round_no"] == 2 and new["method"] == method
+    # the next number of the project's tender sequence (the demo world may hold earlier tenders)
+    assert new["code"] == t["project_code"] + f"{int(t['code'][-3:]) + 1:03d}"
+    assert [(s["name"], s["estimate"], s["evaluation_method"]) for s in new["sections"]] == [
+        (s["name"], s["estimate"], s["evaluation_method"]) for s in t["sections"]
+    ]
+    assert [s["code"] for s in new["sections"]] == [new["code"] + "001", new["code"] + "002"]
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "retendered"  # a second re-tender is refused
+
+
+def test_retender_twice_makes_only_one_new_round(client_for, clock, db) -> None:
+    t, _ = _published(client_for, clock, "construction_open")
+    owner, operator = client_for("tenderer"), client_for("operator")
+    clock.set(datetime.fromisoformat(t["bid_deadline"]))
+    assert _due(db, clock) == 1
+    assert operator.post(f"/api/v1/tenders/{t['id']}/fail", json={"reason": "投标人不足三家"}).status_code == 200
+    assert owner.post(f"/api/v1/tenders/{t['id']}/retender").status_code == 200
+    r = owner.post(f"/api/v1/tenders/{t['id']}/retender")  # a double click, or a second user
+    assert r.status_code == 409, r.text
+    assert len([x for x in owner.get("/api/v1/tenders").json() if x["previous_id"] == t["id"]]) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "kind"),
+    [("gp_open", "construction"), ("gp_single_source", "construction"), ("construction_open", "procurement")],
+)
+def test_method_must_match_the_projects_trading_type(method, kind, client_for, clock, db) -> None:
+    owner = client_for("tenderer" if kind == "construction" else "yongji_school")
+    body = method_body(accepted_project_id(owner, kind), clock.now() + timedelta(days=1), method)
+    before = counts(db)
+    r = owner.post("/api/v1/tenders", json=body)
+    assert r.status_code == 422 and r.json()["code"] == "method_type_mismatch", r.text
+    assert counts(db) == before
+
+
+def test_termination_publishes_a_notice_and_cancels_the_deadline(client_for, clock, db) -> None:
+    t, _ = _published(client_for, clock, "construction_open")
+    owner, bidder = client_for("tenderer"), client_for("bidder")
+    r = owner.post(f"/api/v1/tenders/{t['id']}/terminate", json={"reason": "项目资金来源发生变化，终止招标"})
+    assert r.status_code == 200 and r.json()["status"] == "terminated", r.text
+    notices = bidder.get(f"/api/v1/tenders/{t['id']}/notices").json()
+    assert [n["kind"] for n in notices] == ["tender", "termination"]
+    assert notices[1]["body"] == "项目资金来源发生变化，终止招标" and notices[1]["supersedes_id"] == notices[0]["id"]
+
+    clock.set(datetime.fromisoformat(t["bid_deadline"]) + timedelta(hours=1))
+    assert _due(db, clock) == 0
+    assert owner.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "terminated"
+    with db.session(write=False) as s:
+        assert s.scalars(select(DatedEvent.outcome).where(DatedEvent.object_id == str(t["id"]))).all() == ["cancelled"]
+        closes = select(func.count()).where(AuditEvent.action == "tender.close", AuditEvent.object_id == str(t["id"]))
+        assert s.scalar(closes) == 0
+    assert bidder.post(f"/api/v1/tenders/{t['id']}/obtain").status_code == 409
+
+
+def test_late_clarification_must_move_the_deadline(client_for, clock, db) -> None:
+    owner = client_for("tenderer")
+    pid = accepted_project_id(owner)
+    start = clock.now() + timedelta(days=1)
+    t = owner.post("/api/v1/tenders", json=tender_body(pid, start)).json()
+    assert owner.post(f"/api/v1/tenders/{t['id']}/submit").status_code == 200
+    clock.set(start - timedelta(hours=1))
+    assert client_for("operator").post(f"/api/v1/tenders/{t['id']}/publish").status_code == 200
+    old_deadline = start + timedelta(days=20)
+
+    clock.set(start + timedelta(days=10))  # ten days left, the law wants fifteen
+    body = {
+        "title": "关于第二标段工程量清单的变更",
+        "body": "第二标段护岸长度调整为3.5公里。",
+        "changes_bid_content": True,
+    }
+    r = owner.post(f"/api/v1/tenders/{t['id']}/clarify", json=body)
+    assert r.status_code == 422 and r.json()["code"] == "clarification_too_late", r.text
+    earliest = datetime.fromisoformat(r.json()["detail"]["earliest"])
+    assert earliest == clock.now() + timedelta(days=15)
+    assert r.json()["detail"]["basis"] == "招标投标法第二十三条"
+
+    short = owner.post(
+        f"/api/v1/tenders/{t['id']}/clarify",
+        json=body | {"new_bid_deadline": (earliest - timedelta(seconds=1)).isoformat()},
+    )
+    assert short.status_code == 422 and short.json()["code"] == "clarification_too_late", short.text
+    r = owner.post(f"/api/v1/tenders/{t['id']}/clarify", json=body | {"new_bid_deadline": earliest.isoformat()})
+    assert r.status_code == 200, r.text
+    assert datetime.fromisoformat(r.json()["bid_deadline"]) == earliest
+    notices = owner.get(f"/api/v1/tenders/{t['id']}/notices").json()
+    assert [(n["kind"], n["version"]) for n in notices] == [("tender", 1), ("clarification", 2)]
+    assert notices[1]["supersedes_id"] == notices[0]["id"]
+
+    clock.set(old_deadline)
+    assert _due(db, clock) == 0
+    assert owner.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "bidding"
+    clock.set(earliest - timedelta(seconds=1))
+    assert _due(db, clock) == 0
+    clock.set(earliest)
+    assert _due(db, clock) == 1
+    assert owner.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "closed"
