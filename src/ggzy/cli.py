@@ -68,13 +68,13 @@ def demo() -> None:
 
     db = _db()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
-        total = 4 + len(demo_data.PROJECTS)
+        total = 5 + len(demo_data.PROJECTS)
         task = bar.add_task("演示数据", total=total)
 
         def step(label: str) -> None:
             bar.update(task, description=f"演示数据：{label}", advance=1)
 
-        demo_data.load(db, SystemClock(), progress=step)
+        demo_data.load(db, SystemClock(), progress=step, settings=get_settings())
     console.print(f"[green]演示数据已就绪[/green]；演示账号密码：{demo_data.DEMO_PASSWORD}（见 README）")
 
 

@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ggzy import demo_tendering
 from ggzy.common.audit import SYSTEM
 from ggzy.common.clock import Clock, local_date
+from ggzy.config import Settings
 from ggzy.db import Database
 from ggzy.identity import selectors as identity_selectors
 from ggzy.identity import services as identity_services
@@ -426,7 +429,9 @@ def _project(session: Session, now: datetime, dp: DemoProject) -> None:
         reg.project_accept_direct_award(session=session, now=now, principal=reviewer, project_id=p.id)
 
 
-def load(db: Database, clock: Clock, progress: Callable[[str], None] = lambda _m: None) -> None:
+def load(
+    db: Database, clock: Clock, progress: Callable[[str], None] = lambda _m: None, settings: Settings | None = None
+) -> None:
     now = clock.now()
     steps: list[tuple[str, Callable[[Session], None]]] = [
         ("分中心", _branches),
@@ -435,14 +440,8 @@ def load(db: Database, clock: Clock, progress: Callable[[str], None] = lambda _m
         ("进场目录与限额标准", lambda s: _tables(s, now)),
     ]
     for i, dp in enumerate(PROJECTS):
-        steps.append(
-            (
-                f"项目 {i + 1}/{len(PROJECTS)}",
-                lambda s, dp=dp, i=i: _project(  # type: ignore[misc]
-                    s, now + timedelta(seconds=i), dp
-                ),
-            )
-        )
+        steps.append((f"项目 {i + 1}/{len(PROJECTS)}", partial(_project, now=now + timedelta(seconds=i), dp=dp)))
+    steps.append(("招标项目", lambda s: demo_tendering.load(s, now + timedelta(seconds=len(PROJECTS)), settings)))
     for label, step in steps:
         progress(label)
         with db.transaction() as s:

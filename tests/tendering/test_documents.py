@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -167,6 +168,9 @@ def test_streamed_upload_over_the_limit_stores_nothing(app, client_for, draft, d
     owner = client_for("tenderer")
     chunk = PDF + bytes(10 * 1024 * 1024 - len(PDF))
     before = _stored(db, settings)
-    r = asyncio.run(_stream(app, owner, f"/api/v1/tenders/{draft['id']}/documents", chunk, 6))  # 60 MiB
+    # A thread of its own: once the browser tests ran, Playwright's loop holds the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        coro = _stream(app, owner, f"/api/v1/tenders/{draft['id']}/documents", chunk, 6)  # 60 MiB
+        r = pool.submit(asyncio.run, coro).result()
     assert r.status_code == 413, r.text
     assert _stored(db, settings) == before, "a truncated 50 MB prefix of a refused upload was stored"

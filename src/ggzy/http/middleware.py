@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # File uploads: their own size limit and raw bytes instead of JSON.
-UPLOAD_PATH = re.compile(r"^/api/v1/tenders/\d+/documents$")
+UPLOAD_PATH = re.compile(r"^(/api/v1)?/tenders/\d+/documents$")
 UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -64,7 +64,7 @@ class BodyGuard:
             await _reject(send, 413, "too_large", too_large)
             return
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-        expected = "application/octet-stream" if upload else "application/json"
+        expected = "application/octet-stream" if upload else "application/json"  # for /api/ paths
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
         if scope["path"].startswith("/api/") and ctype != expected and (ctype or has_body):
             await _reject(send, 415, "unsupported_media_type", f"请求内容类型不受支持，请使用 {expected}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +21,7 @@ from ggzy.identity.permissions import ANONYMOUS, Action, Principal, allows
 from ggzy.registration.enums import AUDIT_ACTION_LABELS as REGISTRATION_ACTIONS
 from ggzy.registration.enums import FUNDING_LABELS, STATUS_LABELS, TRADING_TYPE_LABELS
 
+FLASH_COOKIE = "ggzy_flash"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 
 
@@ -52,10 +54,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "principal": principal,
         "csrf_token": csrf,
         "settings": request.app.state.settings,
-        "flash": request.query_params.get("msg", "")[:200],
+        "flash": unquote(request.cookies.get(FLASH_COOKIE, ""))[:300],
     }
     ctx.update(context or {})
     response = request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")  # shown once
     if new_cookie:
         response.set_cookie(
             CSRF_COOKIE, new_cookie, httponly=True, samesite="strict", secure=request.app.state.settings.cookie_secure
@@ -64,7 +68,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
 
 
 def redirect(url: str, msg: str = "") -> Response:
-    from urllib.parse import quote
-
-    sep = "&" if "?" in url else "?"
-    return RedirectResponse(url + (f"{sep}msg={quote(msg)}" if msg else ""), status_code=303)
+    """Redirect after a form; the message travels in a short-lived cookie only this site sets
+    (never in the URL, where anyone could put text on the official site's pages)."""
+    response = RedirectResponse(url, status_code=303)
+    if msg:
+        response.set_cookie(FLASH_COOKIE, quote(msg[:300]), max_age=60, httponly=True, samesite="strict", path="/")
+    return response

@@ -13,6 +13,9 @@ from ggzy.identity.enums import Role
 from ggzy.identity.permissions import Action, Principal
 from ggzy.portal import selectors
 from ggzy.registration import selectors as reg
+from ggzy.tendering import selectors as tendering
+from ggzy.tendering import web as tendering_web
+from ggzy.tendering.enums import TenderStatus
 
 router = APIRouter()
 
@@ -27,6 +30,8 @@ def home(request: Request, db: DbDep, _: Principal = permit(Action.PORTAL_VIEW))
                 "counts": reg.public_counts(s),
                 "latest": selectors.latest_public_projects(s, limit=12),
                 "heads": audit.day_heads(s, days=7),
+                "latest_notices": tendering.notices(s, limit=8),
+                **tendering_web.labels(),
                 "branches": identity_selectors.branches(s),
             },
         )
@@ -73,5 +78,11 @@ def workbench(request: Request, db: DbDep, p: Principal = permit(Action.WORKBENC
                 "recent": reg.projects(s, p, limit=10) if reads_projects else [],
                 "public_latest": selectors.latest_public_projects(s, limit=10) if not reads_projects else [],
                 "branch": identity_selectors.branch_by_id(s, p.branch_id),
+                "tender_queue": tendering.review_queue(s, p),
+                "my_tenders": tendering.tenders(s, p, limit=10) if p.role in (Role.TENDERER, Role.AGENCY) else [],
+                "open_tenders": (
+                    tendering.tenders(s, p, status=TenderStatus.BIDDING, limit=10) if p.role is Role.BIDDER else []
+                ),
+                **tendering_web.labels(),
             },
         )

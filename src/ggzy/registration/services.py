@@ -32,24 +32,36 @@ EMERGENCY_TYPES = {TradingType.CONSTRUCTION, TradingType.GOVERNMENT_PROCUREMENT}
 
 
 def snapshot(p: Project) -> dict[str, Any]:
-    """The fields whose before/after digests go into the audit log."""
+    """Every business field, as its before/after digest in the audit log covers it. Amounts are
+    quantised so the same value always digests the same."""
     return {
         "code": p.code,
         "name": p.name,
         "trading_type": p.trading_type,
         "catalogue": p.catalogue_item_code,
         "funding": p.funding_source,
-        "amount": str(p.estimated_amount),
+        "amount": f"{p.estimated_amount:.2f}",
         "region": p.region_code,
+        "address": p.address,
+        "scale": p.scale,
+        "approval": p.approval_document,
+        "contact": p.contact_name,
+        "phone": p.contact_phone,
         "tenderer": p.tenderer_org_id,
         "agency": p.agency_org_id,
         "regulator": p.regulator_org_id,
         "jurisdiction": p.jurisdiction,
         "branch": p.branch_id,
+        "must_tender": p.must_tender,
         "status": p.status,
         "route": p.route,
-        "fast_track": p.fast_track,
+        "emergency_justification": p.emergency_justification,
+        "emergency_awardee": p.emergency_awardee_org_id,
+        "emergency_signed_by": p.emergency_signed_by,
         "emergency_signed_at": p.emergency_signed_at,
+        "fast_track": p.fast_track,
+        "fast_track_reason": p.fast_track_reason,
+        "review_comment": p.review_comment,
     }
 
 
@@ -180,10 +192,10 @@ def project_create(*, session: Session, now: datetime, principal: Principal, dat
 
 def _locked(session: Session, principal: Principal, project_id: int, action: Action) -> Project:
     p = session.scalar(select(Project).where(Project.id == project_id).with_for_update())
-    if p is None or not allows_object(principal, Action.PROJECT_READ, p):
+    if p is None or not selectors.readable(principal, p):
         raise NotFound(f"项目 {project_id} 不存在", code="project_not_found")
     if not allows_object(principal, action, p):
-        raise PermissionDenied("无权对该项目执行此操作", code="forbidden")
+        raise PermissionDenied("该项目不在您的办理范围内", code="out_of_scope")
     return p
 
 
@@ -226,7 +238,11 @@ def _act(
 
 def project_edit(*, session: Session, now: datetime, principal: Principal, project_id: int, data: ProjectIn) -> Project:
     def change(p: Project) -> None:
+        tenderer = p.tenderer_org_id
         _fill(session, p, principal, data)
+        if p.tenderer_org_id != tenderer:  # an agency may not move a project to another tenderer
+            raise InvalidInput("不能更改项目的招标人；如登记错误请撤回后重新登记", code="tenderer_immutable")
+        _clear_approvals(p)
         _apply_routing(session, now, p)
 
     return _act(
@@ -263,9 +279,17 @@ def project_withdraw(*, session: Session, now: datetime, principal: Principal, p
     )
 
 
+def _clear_approvals(p: Project) -> None:
+    """A regulator signed off, and an operator fast-tracked, the project as it was; once it goes
+    back for changes, neither may carry over to what comes back."""
+    p.emergency_signed_by, p.emergency_signed_at = None, None
+    p.fast_track, p.fast_track_reason = False, ""
+
+
 def project_return(*, session: Session, now: datetime, principal: Principal, project_id: int, reason: str) -> Project:
     def change(p: Project) -> None:
         p.review_comment, p.reviewed_at, p.reviewed_by = reason, now, principal.user_id
+        _clear_approvals(p)
 
     return _act(
         session,
@@ -326,10 +350,17 @@ def project_accept_direct_award(
     )
 
 
+def _named_regulator(principal: Principal, p: Project) -> None:
+    """Others in the sector may watch; only the department named on the project signs for it."""
+    if principal.org_id != p.regulator_org_id:
+        raise PermissionDenied(f"该项目的监督部门为{p.regulator.name}，须由其签批", code="not_named_regulator")
+
+
 def project_emergency_signoff(
     *, session: Session, now: datetime, principal: Principal, project_id: int, opinion: str
 ) -> Project:
     def change(p: Project) -> None:
+        _named_regulator(principal, p)
         p.emergency_signed_by, p.emergency_signed_at = principal.user_id, now
 
     return _act(
@@ -348,7 +379,9 @@ def project_emergency_reject(
     *, session: Session, now: datetime, principal: Principal, project_id: int, reason: str
 ) -> Project:
     def change(p: Project) -> None:
+        _named_regulator(principal, p)
         p.review_comment = f"行政监督部门不予签批：{reason}"
+        _clear_approvals(p)
 
     return _act(
         session,
@@ -382,7 +415,7 @@ def project_fast_track(
 
 def project_for(session: Session, principal: Principal, project_id: int) -> Project:
     p = selectors.project(session, project_id)
-    if p is None or not allows_object(principal, Action.PROJECT_READ, p):
+    if p is None or not selectors.readable(principal, p):
         raise NotFound(f"项目 {project_id} 不存在", code="project_not_found")
     return p
 

@@ -109,8 +109,9 @@ async def project_preview(
     form = await form_data(request)
     with db.session(write=False) as s:
         ctx = _form_context(s, clock.now(), form) | {"project": None}
-        if form.get("project_id", "").isdigit():
-            ctx["project"] = services.project_for(s, p, int(form["project_id"]))
+        raw_id = form.get("project_id", "")
+        if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9:
+            ctx["project"] = services.project_for(s, p, int(raw_id))
         try:
             data = parse(RoutePreviewIn, form)
             routing, _c, _t = services.preview_route(

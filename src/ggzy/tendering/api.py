@@ -15,7 +15,7 @@ from ggzy.common.errors import InvalidInput, NotFound
 from ggzy.common.filestore import FileStore
 from ggzy.http.deps import ClockDep, DbDep, IdPath, SettingsDep, permit
 from ggzy.identity.permissions import Action, Principal, allows_object
-from ggzy.tendering import participation, rules, selectors, services, state
+from ggzy.tendering import participation, rules, selectors, services
 from ggzy.tendering.enums import EvaluationMethod, Method, NoticeKind, TenderStatus
 from ggzy.tendering.models import Notice, Tender
 from ggzy.tendering.schemas import (
@@ -70,24 +70,8 @@ def tender_out(t: Tender, principal: Principal) -> TenderOut:
             )
             for s in t.sections
         ],
-        actions=actions_for(principal, t),
+        actions=services.actions_for(principal, t),
     )
-
-
-def actions_for(principal: Principal, t: Tender) -> list[str]:
-    needs = {
-        "tender_edit": Action.TENDER_MANAGE,
-        "tender_submit": Action.TENDER_MANAGE,
-        "tender_return": Action.TENDER_REVIEW,
-        "tender_publish": Action.TENDER_REVIEW,
-        "tender_clarify": Action.TENDER_MANAGE,
-        "tender_fail": Action.TENDER_REVIEW,
-        "tender_terminate": Action.TENDER_MANAGE,
-        "tender_retender": Action.TENDER_MANAGE,
-        "document_obtain": Action.TENDER_PARTICIPATE,
-        "question_ask": Action.TENDER_PARTICIPATE,
-    }
-    return [a for a in state.available(TenderStatus(t.status)) if a in needs and allows_object(principal, needs[a], t)]
 
 
 def notice_out(n: Notice) -> NoticeOut:

@@ -122,7 +122,7 @@ def candidates_publish(
         now=now,
         t=t,
         kind=NoticeKind.CANDIDATES,
-        title=f"{t.name}中标候选人公示",
+        title=f"{t.name}（中标候选人公示）",
         body=body + f"\n公示期至 {format_local(t.publicity_ends_at)}。对评标结果有异议的，应当在公示期间提出。",
         facts={"publicity_ends_at": t.publicity_ends_at.isoformat(), "basis": row.basis},
     )
@@ -256,7 +256,7 @@ def award_issue(
         now=now,
         t=t,
         kind=NoticeKind.RESULT,
-        title=f"{t.name}中标（成交）结果公告",
+        title=f"{t.name}（中标（成交）结果公告）",
         body=body,
         facts={"awards": [a.verify_code for a in awards]},
     )

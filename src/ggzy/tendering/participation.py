@@ -78,8 +78,11 @@ def _participating(session: Session, principal: Principal, tender_id: int, actio
 
 def document_obtain(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> DocumentObtain:
     t = _participating(session, principal, tender_id, "document_obtain")
-    assert t.docs_end is not None
-    if tender_now(t, now) >= t.docs_end:
+    assert t.docs_start is not None and t.docs_end is not None
+    nominal = tender_now(t, now)
+    if nominal < t.docs_start:
+        raise Conflict("招标文件尚未开始发出", code="docs_not_started")
+    if nominal >= t.docs_end:
         raise Conflict("招标文件发出期已结束", code="docs_closed")
     existing = session.scalar(
         select(DocumentObtain).where(DocumentObtain.tender_id == t.id, DocumentObtain.org_id == principal.org_id)

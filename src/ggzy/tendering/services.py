@@ -87,7 +87,7 @@ def _project(session: Session, principal: Principal, project_id: int, method: Me
     if p is None or not allows_object(principal, Action.PROJECT_READ, p):
         raise NotFound(f"项目 {project_id} 不存在", code="project_not_found")
     if not allows_object(principal, Action.TENDER_MANAGE, p):
-        raise PermissionDenied("只有项目的招标人或其代理机构可以设立招标项目", code="forbidden")
+        raise PermissionDenied("只有项目的招标人或其代理机构可以设立招标项目", code="out_of_scope")
     if p.status != ProjectStatus.ACCEPTED.value or p.code is None:
         raise Conflict("项目须经交易中心受理进场后才能设立招标项目", code="project_not_accepted")
     if p.route != Route.NORMAL.value:
@@ -192,7 +192,7 @@ def locked(session: Session, principal: Principal | None, tender_id: int, perm: 
     if t is None or (principal is not None and not visible(principal, t)):
         raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
     if principal is not None and perm is not None and not allows_object(principal, perm, t):
-        raise PermissionDenied("无权对该招标项目执行此操作", code="forbidden")
+        raise PermissionDenied("该招标项目不在您的办理范围内", code="out_of_scope")
     return t
 
 
@@ -352,7 +352,7 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
             now=now,
             t=t,
             kind=kind,
-            title=f"{t.name}{kind.label}",
+            title=f"{t.name}（{kind.label}）",
             body=body,
             facts=_schedule_facts(t) | {"method": t.method, "sections": [s.code for s in t.sections]},
         )
@@ -444,7 +444,7 @@ def tender_close(session: Session, now: datetime, tender_id: str) -> None:
 def tender_fail(*, session: Session, now: datetime, principal: Principal, tender_id: int, reason: str) -> Tender:
     def change(t: Tender) -> None:
         t.end_reason = reason
-        publish_notice(session, now=now, t=t, kind=NoticeKind.FAILURE, title=f"{t.name}流标公告", body=reason)
+        publish_notice(session, now=now, t=t, kind=NoticeKind.FAILURE, title=f"{t.name}（流标公告）", body=reason)
 
     return _act(
         session,
@@ -464,7 +464,9 @@ def tender_terminate(*, session: Session, now: datetime, principal: Principal, t
         t.end_reason = reason
         chronograph.cancel(session, kind=CLOSE_EVENT, object_id=t.id, now=now)
         if t.published_at is not None:
-            publish_notice(session, now=now, t=t, kind=NoticeKind.TERMINATION, title=f"{t.name}终止公告", body=reason)
+            publish_notice(
+                session, now=now, t=t, kind=NoticeKind.TERMINATION, title=f"{t.name}（终止公告）", body=reason
+            )
 
     return _act(
         session,
@@ -543,3 +545,20 @@ def tender_retender(*, session: Session, now: datetime, principal: Principal, te
 
 def count_tenders(session: Session, project_id: int) -> int:
     return session.scalar(select(func.count()).where(Tender.project_id == project_id)) or 0
+
+
+def actions_for(principal: Principal, t: Tender) -> list[str]:
+    """The named actions this principal can take on the tender now (for pages and the API)."""
+    needs = {
+        "tender_edit": Action.TENDER_MANAGE,
+        "tender_submit": Action.TENDER_MANAGE,
+        "tender_return": Action.TENDER_REVIEW,
+        "tender_publish": Action.TENDER_REVIEW,
+        "tender_clarify": Action.TENDER_MANAGE,
+        "tender_fail": Action.TENDER_REVIEW,
+        "tender_terminate": Action.TENDER_MANAGE,
+        "tender_retender": Action.TENDER_MANAGE,
+        "document_obtain": Action.TENDER_PARTICIPATE,
+        "question_ask": Action.TENDER_PARTICIPATE,
+    }
+    return [a for a in state.available(TenderStatus(t.status)) if a in needs and allows_object(principal, needs[a], t)]

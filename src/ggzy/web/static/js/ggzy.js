@@ -91,3 +91,63 @@
     }
   });
 })();
+
+/* Tender form: methods that fit the project's trading type; the invitee list only for invited
+   methods. Upload forms: refuse a file over the page body limit before sending it. */
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  ready(function () {
+    var form = document.getElementById("tender-form");
+    if (form) {
+      var project = document.getElementById("project_id");
+      var method = document.getElementById("method");
+      var invitees = document.getElementById("invitee-field");
+      var projectType = function () {
+        if (!project) { return ""; }
+        if (project.tagName === "SELECT") {
+          var opt = project.options[project.selectedIndex];
+          return opt ? (opt.getAttribute("data-type") || "") : "";
+        }
+        return project.getAttribute("data-type") || "";
+      };
+      var byProject = function () {
+        if (!method) { return; }
+        var t = projectType();
+        var opts = method.querySelectorAll("option");
+        for (var i = 0; i < opts.length; i++) {
+          var o = opts[i];
+          if (!o.value) { continue; }
+          var ok = !t || o.getAttribute("data-type") === t;
+          o.hidden = !ok;
+          o.disabled = !ok;
+          if (!ok && o.selected) { method.value = ""; }
+        }
+      };
+      var byMethod = function () {
+        if (!method || !invitees) { return; }
+        var opt = method.options[method.selectedIndex];
+        var box = document.getElementById("invitees");
+        invitees.hidden = !(opt && opt.getAttribute("data-invited") === "1") && !(box && box.value.trim());
+      };
+      if (project && project.tagName === "SELECT") { project.addEventListener("change", byProject); }
+      if (method) { method.addEventListener("change", byMethod); }
+      byProject();
+      byMethod();
+    }
+
+    var files = document.querySelectorAll("input[type=file][data-max-bytes]");
+    for (var j = 0; j < files.length; j++) {
+      files[j].addEventListener("change", function (ev) {
+        var input = ev.target;
+        var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+        var f = input.files && input.files[0];
+        input.setCustomValidity(f && max && f.size > max - 4096 ? "文件过大：页面上传不超过 " + Math.floor(max / 1000) + " KB" : "");
+      });
+    }
+  });
+})();
