@@ -28,7 +28,7 @@ from ggzy.identity import selectors as identity_selectors
 from ggzy.identity.models import User
 from ggzy.identity.permissions import Principal
 from ggzy.registration.models import Project
-from ggzy.tendering import participation, rules, services
+from ggzy.tendering import core, participation, rules, services
 from ggzy.tendering.enums import EvaluationMethod, Method
 from ggzy.tendering.models import Tender
 from ggzy.tendering.schemas import SectionIn, TenderIn
@@ -84,7 +84,7 @@ def _exists(session: Session, name: str) -> bool:
 
 def _schedule(session: Session, method: Method, start: datetime, extra_days: int) -> dict[str, datetime]:
     """The earliest lawful schedule for ``method`` from ``start``, with ``extra_days`` to spare."""
-    in_force = rules.in_force(services.rule_rows(session), method, local_date(start))
+    in_force = rules.in_force(core.rule_rows(session), method, local_date(start))
     earliest = rules.earliest_schedule(start, in_force, WorkCalendar.load(session))
     docs_end = earliest.get("docs_end", start + timedelta(days=5))
     bid = max(earliest.get("bid_deadline", docs_end), docs_end) + timedelta(days=extra_days)

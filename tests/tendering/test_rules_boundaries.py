@@ -14,7 +14,7 @@ import pytest
 from ggzy.common.calendar import WorkCalendar
 from ggzy.common.clock import SHANGHAI
 from ggzy.common.errors import RuleViolation
-from ggzy.tendering import rules, services
+from ggzy.tendering import core, rules
 from ggzy.tendering.enums import Method, PeriodUnit, RuleKey
 from ggzy.tendering.models import TenderRule
 from tests.tendering.helpers import accepted_project_id, tender_body
@@ -59,7 +59,7 @@ def _assert_cites(exc: pytest.ExceptionInfo[RuleViolation], row: rules.RuleRow, 
 
 def test_migration_loaded_every_default_row(db) -> None:
     with db.session(write=False) as s:
-        loaded = services.rule_rows(s)
+        loaded = core.rule_rows(s)
     missing = [r for r in ROWS if r not in loaded]
     assert not missing, missing  # later migrations may add rows, never drop these
 

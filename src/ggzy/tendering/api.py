@@ -15,7 +15,7 @@ from ggzy.common.errors import InvalidInput, NotFound
 from ggzy.common.filestore import FileStore
 from ggzy.http.deps import ClockDep, DbDep, IdPath, SettingsDep, permit
 from ggzy.identity.permissions import Action, Principal, allows_object
-from ggzy.tendering import participation, rules, selectors, services
+from ggzy.tendering import core, participation, rules, selectors, services
 from ggzy.tendering.enums import EvaluationMethod, Method, NoticeKind, TenderStatus
 from ggzy.tendering.models import Notice, Tender
 from ggzy.tendering.schemas import (
@@ -122,7 +122,7 @@ def earliest(
     if docs_start.tzinfo is None:
         raise InvalidInput("时间须带时区", code="naive_datetime")
     with db.session(write=False) as s:
-        in_force = rules.in_force(services.rule_rows(s), method, local_date(clock.now()))
+        in_force = rules.in_force(core.rule_rows(s), method, local_date(clock.now()))
         out = rules.earliest_schedule(ensure_aware(docs_start), in_force, WorkCalendar.load(s))
     return EarliestOut(
         method=method,
@@ -136,7 +136,7 @@ def earliest(
 @router.get("/tenders/{tender_id}", response_model=TenderOut, summary="招标项目详情")
 def get(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.NOTICE_READ)) -> TenderOut:
     with db.session(write=False) as s:
-        return tender_out(services.tender_for(s, p, tender_id), p)
+        return tender_out(core.tender_for(s, p, tender_id), p)
 
 
 @router.put("/tenders/{tender_id}", response_model=TenderOut, summary="修改（草稿或已退回）")
@@ -214,7 +214,7 @@ def clarify(
 @router.get("/tenders/{tender_id}/notices", response_model=list[NoticeOut], summary="该项目的公告（含历史版本）")
 def tender_notices(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.NOTICE_READ)) -> list[NoticeOut]:
     with db.session(write=False) as s:
-        return [notice_out(n) for n in selectors.tender_notices(s, services.tender_for(s, p, tender_id).id)]
+        return [notice_out(n) for n in selectors.tender_notices(s, core.tender_for(s, p, tender_id).id)]
 
 
 @router.get("/notices", response_model=list[NoticeOut], summary="公告列表（公开）")
@@ -226,7 +226,7 @@ def notices(db: DbDep, kind: NoticeKind | None = None, _: Principal = permit(Act
 @router.get("/tenders/{tender_id}/documents", response_model=list[DocumentOut], summary="招标文件列表")
 def documents(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.NOTICE_READ)) -> list[DocumentOut]:
     with db.session(write=False) as s:
-        t = services.tender_for(s, p, tender_id)  # a draft's documents are the parties' business
+        t = core.tender_for(s, p, tender_id)  # a draft's documents are the parties' business
         return [
             DocumentOut(
                 id=d.id, filename=d.filename, digest=d.digest, size=d.size, kind=d.kind, uploaded_at=d.uploaded_at
@@ -297,7 +297,7 @@ def obtain(tender_id: IdPath, db: DbDep, clock: ClockDep, p: Principal = permit(
 @router.get("/tenders/{tender_id}/obtainers", response_model=list[ObtainOut], summary="获取文件的单位（开标前保密）")
 def obtainers(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.TENDER_OBTAINERS)) -> list[ObtainOut]:
     with db.session(write=False) as s:
-        t = services.tender_for(s, p, tender_id)
+        t = core.tender_for(s, p, tender_id)
         if not allows_object(p, Action.TENDER_OBTAINERS, t):
             raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
         return [

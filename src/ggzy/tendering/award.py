@@ -30,11 +30,7 @@ from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.rules import validate_uscc
 from ggzy.identity.services import actor_of
 from ggzy.tendering import rules, state
-from ggzy.tendering.enums import NoticeKind, RuleKey, TenderStatus
-from ggzy.tendering.models import Tender
-from ggzy.tendering.models_award import AwardNotice, Candidate, Contract, Objection
-from ggzy.tendering.schemas import CandidatesIn, ContractIn
-from ggzy.tendering.services import (
+from ggzy.tendering.core import (
     locked,
     publish_notice,
     rules_for,
@@ -42,6 +38,10 @@ from ggzy.tendering.services import (
     tender_now,
     wall_time,
 )
+from ggzy.tendering.enums import NoticeKind, RuleKey, TenderStatus
+from ggzy.tendering.models import Tender
+from ggzy.tendering.models_award import AwardNotice, Candidate, Contract, Objection
+from ggzy.tendering.schemas import CandidatesIn, ContractIn
 
 PUBLICITY_EVENT = "tender.publicity_end"
 VERIFY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper

@@ -14,7 +14,7 @@ from ggzy.common.signing import load_or_create, verify
 from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.services import actor_of
-from ggzy.tendering import award, award_pdf, rule_services, services
+from ggzy.tendering import award, award_pdf, core, rule_services
 from ggzy.tendering.enums import Method, PeriodUnit, RuleKey
 from ggzy.tendering.models import Section
 from ggzy.tendering.models_award import AwardNotice, Objection
@@ -92,7 +92,7 @@ def raise_objection(
 )
 def objections(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.TENDER_READ)) -> list[ObjectionOut]:
     with db.session(write=False) as s:
-        t = services.tender_for(s, p, tender_id)
+        t = core.tender_for(s, p, tender_id)
         if not allows_object(p, Action.TENDER_READ, t):
             raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
         rows = s.scalars(select(Objection).where(Objection.tender_id == t.id).order_by(Objection.id))

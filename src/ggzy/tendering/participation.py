@@ -19,9 +19,9 @@ from ggzy.common.filestore import FileStore
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.services import actor_of
 from ggzy.tendering import state
+from ggzy.tendering.core import locked, tender_now, visible
 from ggzy.tendering.enums import TenderStatus
 from ggzy.tendering.models import DocumentObtain, Question, Tender, TenderDocument
-from ggzy.tendering.services import locked, tender_now, visible
 
 DOCUMENT_KINDS = frozenset({"pdf", "docx", "doc", "xlsx", "xls", "zip", "ofd"})
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024

@@ -8,16 +8,13 @@ and records the audit event. Deadlines are handed to the chronograph in wall-clo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ggzy.common import audit, chronograph
-from ggzy.common.audit import Actor
 from ggzy.common.calendar import WorkCalendar
 from ggzy.common.clock import format_local, local_date
-from ggzy.common.crypto import digest_of
 from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from ggzy.common.sequences import next_value
 from ggzy.identity import selectors as identity_selectors
@@ -29,57 +26,20 @@ from ggzy.registration import codes
 from ggzy.registration.enums import ProjectStatus, Route
 from ggzy.registration.models import Project
 from ggzy.tendering import rules, state
+from ggzy.tendering.core import (
+    act,
+    publish_notice,
+    rules_for,
+    schedule_facts,
+    snapshot,
+    tender_now,
+    wall_time,
+)
 from ggzy.tendering.enums import Method, NoticeKind, TenderStatus
-from ggzy.tendering.models import Notice, Section, Tender, TenderRule
+from ggzy.tendering.models import Section, Tender
 from ggzy.tendering.schemas import ClarifyIn, TenderIn
 
 CLOSE_EVENT = "tender.deadline"
-
-
-def tender_now(t: Tender, now: datetime) -> datetime:
-    """The tender's own clock: in the sandbox, statutory periods pass ``acceleration`` times faster."""
-    if t.acceleration <= 1 or t.published_at is None:
-        return now
-    return t.published_at + (now - t.published_at) * t.acceleration
-
-
-def wall_time(t: Tender, nominal: datetime) -> datetime:
-    """When, on the wall clock, the tender's own clock shows ``nominal``."""
-    if t.acceleration <= 1 or t.published_at is None:
-        return nominal
-    return t.published_at + (nominal - t.published_at) / t.acceleration
-
-
-def rule_rows(session: Session) -> list[rules.RuleRow]:
-    from ggzy.tendering.enums import PeriodUnit, RuleKey
-
-    return [
-        rules.RuleRow(
-            Method(r.method), RuleKey(r.key), r.amount, PeriodUnit(r.unit), r.basis, r.effective_from, r.verified
-        )
-        for r in session.scalars(select(TenderRule))
-    ]
-
-
-def rules_for(session: Session, t: Tender, now: datetime) -> dict[Any, rules.RuleRow]:
-    """The rows in force when the tender was published (or would be, now)."""
-    return rules.in_force(rule_rows(session), Method(t.method), t.rules_date or local_date(now))
-
-
-def snapshot(t: Tender) -> dict[str, Any]:
-    return {
-        "code": t.code,
-        "name": t.name,
-        "method": t.method,
-        "status": t.status,
-        "docs_start": t.docs_start,
-        "docs_end": t.docs_end,
-        "question_deadline": t.question_deadline,
-        "bid_deadline": t.bid_deadline,
-        "sections": [(s.code, s.name, str(s.estimate), s.evaluation_method) for s in t.sections],
-        "invitees": t.invitees,
-        "acceleration": t.acceleration,
-    }
 
 
 def _project(session: Session, principal: Principal, project_id: int, method: Method) -> Project:
@@ -175,59 +135,6 @@ def tender_create(*, session: Session, now: datetime, principal: Principal, data
     return t
 
 
-def visible(principal: Principal, t: Tender) -> bool:
-    """Published tenders are public (their notice is); before that only the parties and the centre."""
-    return allows_object(principal, Action.TENDER_READ, t) or t.published_at is not None
-
-
-def tender_for(session: Session, principal: Principal, tender_id: int) -> Tender:
-    t = session.get(Tender, tender_id)
-    if t is None or not visible(principal, t):
-        raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
-    return t
-
-
-def locked(session: Session, principal: Principal | None, tender_id: int, perm: Action | None) -> Tender:
-    t = session.scalar(select(Tender).where(Tender.id == tender_id).with_for_update())
-    if t is None or (principal is not None and not visible(principal, t)):
-        raise NotFound(f"招标项目 {tender_id} 不存在", code="tender_not_found")
-    if principal is not None and perm is not None and not allows_object(principal, perm, t):
-        raise PermissionDenied("该招标项目不在您的办理范围内", code="out_of_scope")
-    return t
-
-
-def _act(
-    session: Session,
-    *,
-    now: datetime,
-    principal: Principal | None,
-    actor: Actor,
-    tender_id: int,
-    perm: Action | None,
-    name: str,
-    change: Any = None,
-    detail: dict[str, Any] | None = None,
-) -> Tender:
-    t = locked(session, principal, tender_id, perm)
-    before = snapshot(t)
-    target = state.transition(name, TenderStatus(t.status))
-    if change is not None:
-        change(t)
-    t.status, t.updated_at = target.value, now
-    audit.record(
-        session,
-        now=now,
-        actor=actor,
-        action=name.replace("tender_", "tender."),
-        object_type="tender",
-        object_id=t.id,
-        before=before,
-        after=snapshot(t),
-        detail=detail,
-    )
-    return t
-
-
 def tender_edit(
     *, session: Session, now: datetime, principal: Principal, tender_id: int, data: TenderIn, sandbox: bool
 ) -> Tender:
@@ -238,7 +145,7 @@ def tender_edit(
                 raise InvalidInput("招标项目不能改挂到其他项目", code="project_immutable")
         _fill(session, t, data, sandbox)
 
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -265,7 +172,7 @@ def check_lawful(session: Session, t: Tender, now: datetime) -> None:
 
 
 def tender_submit(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -281,7 +188,7 @@ def tender_return(*, session: Session, now: datetime, principal: Principal, tend
     def change(t: Tender) -> None:
         t.review_comment = reason
 
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -292,52 +199,6 @@ def tender_return(*, session: Session, now: datetime, principal: Principal, tend
         change=change,
         detail={"reason": reason},
     )
-
-
-def publish_notice(
-    session: Session,
-    *,
-    now: datetime,
-    t: Tender,
-    kind: NoticeKind,
-    title: str,
-    body: str,
-    facts: dict[str, Any] | None = None,
-) -> Notice:
-    """Append an immutable notice; it supersedes the tender's latest one."""
-    latest = session.scalar(select(Notice).where(Notice.tender_id == t.id).order_by(Notice.version.desc()).limit(1))
-    version = (latest.version + 1) if latest else 1
-    content = {
-        "tender": t.code,
-        "kind": kind.value,
-        "version": version,
-        "title": title,
-        "body": body,
-        "facts": facts or {},
-        "published_at": now.isoformat(),
-    }
-    n = Notice(
-        tender_id=t.id,
-        kind=kind.value,
-        version=version,
-        supersedes_id=latest.id if latest else None,
-        title=title,
-        body=body,
-        facts=facts or {},
-        published_at=now,
-        digest=digest_of(content),
-    )
-    session.add(n)
-    session.flush()
-    return n
-
-
-def _schedule_facts(t: Tender) -> dict[str, Any]:
-    return {
-        k: getattr(t, k).isoformat()
-        for k in ("docs_start", "docs_end", "question_deadline", "bid_deadline")
-        if getattr(t, k) is not None
-    }
 
 
 def tender_publish(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
@@ -354,12 +215,12 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
             kind=kind,
             title=f"{t.name}（{kind.label}）",
             body=body,
-            facts=_schedule_facts(t) | {"method": t.method, "sections": [s.code for s in t.sections]},
+            facts=schedule_facts(t) | {"method": t.method, "sections": [s.code for s in t.sections]},
         )
         assert t.bid_deadline is not None
         chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, t.bid_deadline))
 
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -406,10 +267,10 @@ def tender_clarify(*, session: Session, now: datetime, principal: Principal, ten
             kind=NoticeKind.CLARIFICATION,
             title=data.title,
             body=data.body,
-            facts=_schedule_facts(t) | {"changes_bid_content": data.changes_bid_content},
+            facts=schedule_facts(t) | {"changes_bid_content": data.changes_bid_content},
         )
 
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -429,7 +290,7 @@ def tender_close(session: Session, now: datetime, tender_id: str) -> None:
         if tender_now(t, now) < t.bid_deadline:
             raise Conflict("投标截止时间未到", code="deadline_not_reached")
 
-    _act(
+    act(
         session,
         now=now,
         principal=None,
@@ -446,7 +307,7 @@ def tender_fail(*, session: Session, now: datetime, principal: Principal, tender
         t.end_reason = reason
         publish_notice(session, now=now, t=t, kind=NoticeKind.FAILURE, title=f"{t.name}（流标公告）", body=reason)
 
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -468,7 +329,7 @@ def tender_terminate(*, session: Session, now: datetime, principal: Principal, t
                 session, now=now, t=t, kind=NoticeKind.TERMINATION, title=f"{t.name}（终止公告）", body=reason
             )
 
-    return _act(
+    return act(
         session,
         now=now,
         principal=principal,
@@ -483,7 +344,7 @@ def tender_terminate(*, session: Session, now: datetime, principal: Principal, t
 
 def tender_retender(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
     """A failed tender's one-step re-tender: the same set-up as a new draft, one round later."""
-    old = _act(
+    old = act(
         session,
         now=now,
         principal=principal,

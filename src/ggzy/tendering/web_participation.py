@@ -13,7 +13,7 @@ from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
 from ggzy.http.forms import form_data, parse
 from ggzy.http.pages import redirect, render
 from ggzy.identity.permissions import Action, Principal
-from ggzy.tendering import participation, selectors, services
+from ggzy.tendering import core, participation, selectors
 from ggzy.tendering.enums import NoticeKind
 from ggzy.tendering.models import Tender
 from ggzy.tendering.schemas import AnswerIn, QuestionIn
@@ -136,7 +136,7 @@ def notice_detail(
         n = selectors.notice(s, notice_id)
         if n is None:
             raise NotFound(f"公告 {notice_id} 不存在", code="notice_not_found")
-        t = services.tender_for(s, p, n.tender_id)
+        t = core.tender_for(s, p, n.tender_id)
         return render(
             request,
             "portal/notice.html",
