@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.registration import web as registration_web
     from ggzy.registration import web_tables as registration_web_tables
     from ggzy.tendering import api as tendering_api
-    from ggzy.tendering import award_api, award_web
+    from ggzy.tendering import award_api, award_web, web_award
     from ggzy.tendering import web as tendering_web
     from ggzy.tendering import web_participation as tendering_web_participation
     from ggzy.workdays import api as workdays_api
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         award_web,
         tendering_web,
         tendering_web_participation,
+        web_award,
     ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -23,7 +23,7 @@ from ggzy.identity.models import Organization
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.registration import selectors as reg_selectors
 from ggzy.registration.enums import ProjectStatus, Route
-from ggzy.tendering import participation, rules, selectors, services, state
+from ggzy.tendering import core, participation, rules, selectors, services, state, web_award
 from ggzy.tendering.enums import EvaluationMethod, Method, NoticeKind, TenderStatus
 from ggzy.tendering.models import Tender
 from ggzy.tendering.schemas import ClarifyIn, ReasonIn, TenderIn
@@ -198,7 +198,7 @@ async def tender_preview(
     with db.session(write=False) as s:
         tender = None
         if form.get("tender_id", "").isdigit():
-            tender = services.tender_for(s, p, int(form["tender_id"]))
+            tender = core.tender_for(s, p, int(form["tender_id"]))
         ctx = _form_context(s, request, p, form, tender)
         try:
             if form.get("method") not in {m.value for m in Method}:
@@ -207,7 +207,7 @@ async def tender_preview(
             start = aware(form.get("docs_start"), SCHEDULE_FIELDS["docs_start"])
             if start is None:
                 raise InvalidInput("请先填写文件发出开始时间", code="validation_error")
-            in_force = rules.in_force(services.rule_rows(s), method, local_date(clock.now()))
+            in_force = rules.in_force(core.rule_rows(s), method, local_date(clock.now()))
             out = rules.earliest_schedule(start, in_force, WorkCalendar.load(s))
             ctx["earliest"] = {
                 "method": method,
@@ -245,8 +245,8 @@ def tender_detail(
     tender_id: IdPath, request: Request, db: DbDep, p: Principal = permit(Action.NOTICE_READ)
 ) -> Response:
     with db.session(write=False) as s:
-        t = services.tender_for(s, p, tender_id)
-        return render(request, "tendering/detail.html", detail_context(s, p, t))
+        t = core.tender_for(s, p, tender_id)
+        return render(request, "tendering/detail.html", detail_context(s, p, t) | web_award.award_context(s, p, t))
 
 
 @router.get("/tenders/{tender_id}/edit")
@@ -254,7 +254,7 @@ def tender_edit_page(
     tender_id: IdPath, request: Request, db: DbDep, p: Principal = permit(Action.TENDER_MANAGE)
 ) -> Response:
     with db.session(write=False) as s:
-        t = services.tender_for(s, p, tender_id)
+        t = core.tender_for(s, p, tender_id)
         if not allows_object(p, Action.TENDER_MANAGE, t):
             return redirect(f"/tenders/{t.id}", "只有招标人或其代理机构可以修改该招标项目")
         values = values_of(t) | {"invitees": _invitee_codes(s, t)}
@@ -276,7 +276,7 @@ async def tender_edit_submit(
         if e.status == 404:
             raise
         with db.session(write=False) as s:
-            t = services.tender_for(s, p, tender_id)
+            t = core.tender_for(s, p, tender_id)
             ctx = _form_context(s, request, p, form, t) | {"error": e.message}
             return render(request, "tendering/form.html", ctx, status=e.status)
     return redirect(f"/tenders/{tender_id}", "已保存")
