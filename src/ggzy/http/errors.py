@@ -52,6 +52,18 @@ FIELD_NAMES = {
     "code": "编号",
     "city_from": "市本级限额",
     "mandatory_from": "依法必须招标限额",
+    "days": "有效天数",
+    "price": "投标报价",
+    "signed_on": "合同签订日期",
+    "amount": "金额",
+    "body": "内容",
+    "answer": "答复",
+    "method": "采购方式",
+    "sections": "标段（包）",
+    "docs_start": "文件发出开始时间",
+    "docs_end": "文件发出截止时间",
+    "question_deadline": "提问截止时间",
+    "bid_deadline": "投标截止时间",
 }
 
 HTTP_MESSAGES = {

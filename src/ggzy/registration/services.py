@@ -433,4 +433,9 @@ def actions_for(principal: Principal, p: Project) -> list[str]:
         "project_emergency_reject": Action.PROJECT_EMERGENCY_SIGNOFF,
         "project_fast_track": Action.PROJECT_FAST_TRACK,
     }
-    return [a for a in state.available_actions(_facts(p)) if allows_object(principal, needs[a], p)]
+    signers_only = {"project_emergency_signoff", "project_emergency_reject"}
+    return [
+        a
+        for a in state.available_actions(_facts(p))
+        if allows_object(principal, needs[a], p) and (a not in signers_only or principal.org_id == p.regulator_org_id)
+    ]
