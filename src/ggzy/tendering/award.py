@@ -21,7 +21,7 @@ from ggzy.common import audit, chronograph
 from ggzy.common.calendar import WorkCalendar
 from ggzy.common.clock import format_local, local_date
 from ggzy.common.crypto import canonical_json, sm3_hex
-from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ggzy.common.errors import Conflict, InvalidInput, PermissionDenied
 from ggzy.common.money import format_yuan
 from ggzy.common.signing import PlatformKey
 from ggzy.identity import selectors as identity_selectors
@@ -31,6 +31,7 @@ from ggzy.identity.rules import validate_uscc
 from ggzy.identity.services import actor_of
 from ggzy.tendering import rules, state
 from ggzy.tendering.core import (
+    answer_once,
     locked,
     publish_notice,
     rules_for,
@@ -160,14 +161,18 @@ def objection_raise(*, session: Session, now: datetime, principal: Principal, te
 def objection_answer(
     *, session: Session, now: datetime, principal: Principal, tender_id: int, objection_id: int, answer: str
 ) -> Objection:
-    t = locked(session, principal, tender_id, Action.TENDER_MANAGE)
-    state.transition("objection_answer", TenderStatus(t.status))
-    o = session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
-    if o is None or o.tender_id != t.id:
-        raise NotFound("异议不存在", code="objection_not_found")
-    if o.answer is not None:
-        raise Conflict("该异议已答复", code="already_answered")
-    o.answer, o.answered_at, o.answered_by = answer, now, principal.user_id
+    t, o = answer_once(
+        session,
+        now=now,
+        principal=principal,
+        tender_id=tender_id,
+        model=Objection,
+        row_id=objection_id,
+        text=answer,
+        action="objection_answer",
+        what="异议",
+        already="该异议已答复",
+    )
     audit.record(
         session,
         now=now,

@@ -5,7 +5,7 @@ transition, change, audit), and immutable notices."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from ggzy.common import audit
 from ggzy.common.audit import Actor
 from ggzy.common.clock import local_date
 from ggzy.common.crypto import digest_of
-from ggzy.common.errors import NotFound, PermissionDenied
+from ggzy.common.errors import Conflict, NotFound, PermissionDenied
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.tendering import rules, state
 from ggzy.tendering.enums import Method, NoticeKind, PeriodUnit, RuleKey, TenderStatus
@@ -162,3 +162,41 @@ def schedule_facts(t: Tender) -> dict[str, Any]:
         for k in ("docs_start", "docs_end", "question_deadline", "bid_deadline")
         if getattr(t, k) is not None
     }
+
+
+class Answerable(Protocol):
+    id: int
+    tender_id: int
+    answer: str | None
+    answered_at: datetime | None
+    answered_by: int | None
+
+
+A = TypeVar("A", bound=Answerable)
+
+
+def answer_once(
+    session: Session,
+    *,
+    now: datetime,
+    principal: Principal,
+    tender_id: int,
+    model: type[A],
+    row_id: int,
+    text: str,
+    action: str,
+    what: str,
+    already: str,
+) -> tuple[Tender, A]:
+    """The tenderer's one answer to a question or an objection: lock both, check, answer. The caller
+    records the audit event (each says what it needs)."""
+    t = locked(session, principal, tender_id, Action.TENDER_MANAGE)
+    state.transition(action, TenderStatus(t.status))
+    id_column: Any = getattr(model, "id")  # noqa: B009 (a mapped column, not a plain attribute)
+    row = session.scalar(select(model).where(id_column == row_id).with_for_update())
+    if row is None or row.tender_id != t.id:
+        raise NotFound(f"{what}不存在", code=f"{action.split('_')[0]}_not_found")
+    if row.answer is not None:
+        raise Conflict(already, code="already_answered")
+    row.answer, row.answered_at, row.answered_by = text, now, principal.user_id
+    return t, row

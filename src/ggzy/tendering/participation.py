@@ -19,7 +19,7 @@ from ggzy.common.filestore import FileStore
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.services import actor_of
 from ggzy.tendering import state
-from ggzy.tendering.core import locked, tender_now, visible
+from ggzy.tendering.core import answer_once, locked, tender_now, visible
 from ggzy.tendering.enums import TenderStatus
 from ggzy.tendering.models import DocumentObtain, Question, Tender, TenderDocument
 
@@ -164,14 +164,18 @@ def question_ask(*, session: Session, now: datetime, principal: Principal, tende
 def question_answer(
     *, session: Session, now: datetime, principal: Principal, tender_id: int, question_id: int, answer: str
 ) -> Question:
-    t = locked(session, principal, tender_id, Action.TENDER_MANAGE)
-    state.transition("question_answer", TenderStatus(t.status))
-    q = session.scalar(select(Question).where(Question.id == question_id).with_for_update())
-    if q is None or q.tender_id != t.id:
-        raise NotFound("问题不存在", code="question_not_found")
-    if q.answer is not None:
-        raise Conflict("该问题已答复；如需变更请发布澄清公告", code="already_answered")
-    q.answer, q.answered_at, q.answered_by = answer, now, principal.user_id
+    t, q = answer_once(
+        session,
+        now=now,
+        principal=principal,
+        tender_id=tender_id,
+        model=Question,
+        row_id=question_id,
+        text=answer,
+        action="question_answer",
+        what="问题",
+        already="该问题已答复；如需变更请发布澄清公告",
+    )
     audit.record(
         session,
         now=now,
