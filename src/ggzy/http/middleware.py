@@ -105,10 +105,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        static = scope["path"].startswith("/static/")
+
         async def add_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
+                if not static:  # pages carry personal data and one-time secrets: never cached
+                    message["headers"].append((b"cache-control", b"no-store"))
                 message["headers"] += [
+                    (b"strict-transport-security", b"max-age=31536000"),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),
