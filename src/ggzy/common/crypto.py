@@ -12,7 +12,6 @@ import secrets
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as _chmac
 
 
 def sm3(data: bytes) -> bytes:
@@ -25,12 +24,6 @@ def sm3_hex(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return sm3(data).hex()
-
-
-def hmac_sm3(key: bytes, data: bytes) -> bytes:
-    h = _chmac.HMAC(key, hashes.SM3())
-    h.update(data)
-    return h.finalize()
 
 
 def canonical_json(value: Any) -> bytes:

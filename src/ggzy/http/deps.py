@@ -8,7 +8,6 @@ API token in ``Authorization: Bearer`` (never in a URL).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -150,7 +149,3 @@ def permit(action: Action) -> Any:
 
     dependency.ggzy_action = action  # type: ignore[attr-defined]
     return Depends(dependency)
-
-
-def route_action(dependency: Callable[..., Coroutine[Any, Any, Principal]]) -> Action | None:
-    return getattr(dependency, "ggzy_action", None)

@@ -21,12 +21,12 @@ from ggzy.common import audit, chronograph
 from ggzy.common.calendar import WorkCalendar
 from ggzy.common.clock import format_local, local_date
 from ggzy.common.crypto import canonical_json, sm3_hex
-from ggzy.common.errors import Conflict, InvalidInput, PermissionDenied
+from ggzy.common.errors import Conflict, InvalidInput
 from ggzy.common.money import format_yuan
 from ggzy.common.signing import PlatformKey
 from ggzy.identity import selectors as identity_selectors
 from ggzy.identity.enums import OrgRole
-from ggzy.identity.permissions import Action, Principal, allows_object
+from ggzy.identity.permissions import Action, Principal
 from ggzy.identity.rules import validate_uscc
 from ggzy.identity.services import actor_of
 from ggzy.tendering import rules, state
@@ -42,6 +42,7 @@ from ggzy.tendering.core import (
 from ggzy.tendering.enums import NoticeKind, RuleKey, TenderStatus
 from ggzy.tendering.models import Tender
 from ggzy.tendering.models_award import AwardNotice, Candidate, Contract, Objection
+from ggzy.tendering.participation import participating
 from ggzy.tendering.schemas import CandidatesIn, ContractIn
 
 PUBLICITY_EVENT = "tender.publicity_end"
@@ -134,10 +135,7 @@ def candidates_publish(
 
 
 def objection_raise(*, session: Session, now: datetime, principal: Principal, tender_id: int, body: str) -> Objection:
-    t = locked(session, principal, tender_id, None)
-    if not allows_object(principal, Action.TENDER_PARTICIPATE, t) or principal.org_id is None:
-        raise PermissionDenied("只有投标人/供应商可以提出异议", code="forbidden")
-    state.transition("objection_raise", TenderStatus(t.status))
+    t = participating(session, principal, tender_id, "objection_raise")
     assert t.publicity_ends_at is not None
     nominal = tender_now(t, now)
     if nominal >= t.publicity_ends_at:

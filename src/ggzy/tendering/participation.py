@@ -66,7 +66,8 @@ def document_upload(
     return doc
 
 
-def _participating(session: Session, principal: Principal, tender_id: int, action: str) -> Tender:
+def participating(session: Session, principal: Principal, tender_id: int, action: str) -> Tender:
+    """Lock a tender for a bidder's own act: only bidders, only invitees of invited procedures."""
     t = locked(session, principal, tender_id, None)
     if not allows_object(principal, Action.TENDER_PARTICIPATE, t) or principal.org_id is None:
         raise PermissionDenied("只有投标人/供应商可以参与", code="forbidden")
@@ -77,7 +78,7 @@ def _participating(session: Session, principal: Principal, tender_id: int, actio
 
 
 def document_obtain(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> DocumentObtain:
-    t = _participating(session, principal, tender_id, "document_obtain")
+    t = participating(session, principal, tender_id, "document_obtain")
     assert t.docs_start is not None and t.docs_end is not None
     nominal = tender_now(t, now)
     if nominal < t.docs_start:
@@ -140,7 +141,7 @@ def document_for_download(session: Session, principal: Principal, tender_id: int
 
 
 def question_ask(*, session: Session, now: datetime, principal: Principal, tender_id: int, body: str) -> Question:
-    t = _participating(session, principal, tender_id, "question_ask")
+    t = participating(session, principal, tender_id, "question_ask")
     assert t.question_deadline is not None
     if tender_now(t, now) >= t.question_deadline:
         raise Conflict("提问截止时间已过", code="questions_closed")

@@ -126,8 +126,3 @@ def clarification_deadline(
         return None
     earliest = period_end(now, row, cal)
     return earliest if deadline < earliest else None
-
-
-def min_bidders(rules: dict[RuleKey, RuleRow]) -> int:
-    row = rules.get(RuleKey.MIN_BIDDERS)
-    return row.amount if row is not None else 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ggzy.common import audit, chronograph
@@ -402,10 +401,6 @@ def tender_retender(*, session: Session, now: datetime, principal: Principal, te
         detail={"retender_of": old.id},
     )
     return new
-
-
-def count_tenders(session: Session, project_id: int) -> int:
-    return session.scalar(select(func.count()).where(Tender.project_id == project_id)) or 0
 
 
 def actions_for(principal: Principal, t: Tender) -> list[str]:
