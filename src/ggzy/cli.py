@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from ggzy.bidder_cli import app as bidder_app
 from ggzy.config import get_settings
 from ggzy.db import Database
 
@@ -20,6 +21,7 @@ audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(bidder_app, name="bidder")
 console = Console()
 
 

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     max_body_bytes: int = Field(default=1_000_000, description="largest JSON/form body accepted")
+    bid_max_bytes: int = Field(default=200 * 1024 * 1024, description="largest sealed bid envelope accepted")
     centre_name: str = "吉林市公共资源交易中心"
     # How often the in-process chronograph applies due events; 0 turns it off (tests drive it).
     chronograph_seconds: float = 5.0

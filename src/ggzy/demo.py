@@ -94,6 +94,8 @@ USERS = [
     ("agency", "松江咨询 周杰", Role.AGENCY, "91220202MA1000017", None, None),
     ("bidder", "松原建筑 吴刚", Role.BIDDER, "91220204MA1000019", None, None),
     ("bidder2", "北山路桥 郑浩", Role.BIDDER, "91220211MA1000020", None, None),
+    ("bidder3", "拉法水利 钱程", Role.BIDDER, "91220281MA1000021", None, None),
+    ("bidder4", "江南办公 冯雪", Role.BIDDER, "91220202MA1000022", None, None),
     ("expert", "评标专家 黄志远", Role.EXPERT, None, None, "22020319700815003"),
     ("regulator", "市住建局 马骏", Role.REGULATOR, "11220200MB0200002", None, None),
     ("regulator_water", "市水利局 高原", Role.REGULATOR, "11220200MB0200004", None, None),

@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
 
     from ggzy.audit_views import api as audit_api
     from ggzy.audit_views import web as audit_web
+    from ggzy.bidding import api as bidding_api
     from ggzy.identity import api as identity_api
+    from ggzy.identity import keys_api
     from ggzy.identity import web as identity_web
     from ggzy.portal import web as portal_web
     from ggzy.registration import api as registration_api
@@ -67,7 +69,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.workdays import api as workdays_api
     from ggzy.workdays import web as workdays_web
 
-    for module in (identity_api, registration_api, tendering_api, award_api, audit_api, workdays_api):
+    for module in (
+        identity_api,
+        keys_api,
+        registration_api,
+        tendering_api,
+        award_api,
+        bidding_api,
+        audit_api,
+        workdays_api,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     for module in (
         portal_web,
@@ -84,6 +95,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, bid_max_bytes=settings.bid_max_bytes)
     logging.getLogger("ggzy").setLevel(logging.INFO)
     return app

@@ -13,6 +13,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # File uploads: their own size limit and raw bytes instead of JSON.
 UPLOAD_PATH = re.compile(r"^(/api/v1)?/tenders/\d+/documents$")
 UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+# Sealed bids: raw envelope bytes, with the platform's bid size limit (GGZY_BID_MAX_BYTES).
+BID_PATH = re.compile(r"^(/api/v1)?/sections/\d+/bids$")
 
 
 def _error(status: int, code: str, message: str) -> tuple[Message, Message]:
@@ -47,17 +49,19 @@ class BodyGuard:
     anything with it; whatever the app then answers is replaced by the 413.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, bid_max_bytes: int = 200 * 1024 * 1024) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.bid_max_bytes = bid_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in UNSAFE:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        upload = bool(UPLOAD_PATH.match(scope["path"]))
-        limit = UPLOAD_MAX_BYTES if upload else self.max_bytes
+        bid = bool(BID_PATH.match(scope["path"]))
+        upload = bid or bool(UPLOAD_PATH.match(scope["path"]))
+        limit = self.bid_max_bytes if bid else UPLOAD_MAX_BYTES if upload else self.max_bytes
         too_large = f"请求内容过大（上限 {limit // 1000} KB）"
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):

@@ -66,6 +66,16 @@ class Action(StrEnum):
     DOCUMENT_DOWNLOAD = "document.download"
     RULES_READ = "rules.read"
     RULES_MANAGE = "rules.manage"
+    KEY_MANAGE = "key.manage"
+    BID_SUBMIT = "bid.submit"
+    BID_OWN = "bid.own"
+    RECEIPT_VERIFY = "receipt.verify"
+    OPENING_VIEW = "opening.view"
+    OPENING_DECRYPT = "opening.decrypt"
+    OPENING_RESPOND = "opening.respond"
+    OPENING_ANSWER = "opening.answer"
+    OPENING_HOST = "opening.host"
+    BACKUP_HANDIN = "backup.handin"
 
 
 EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
@@ -152,6 +162,41 @@ TABLE: dict[Action, Rule] = {
     ),
     Action.RULES_READ: Rule(Kind.READ, EVERYONE),
     Action.RULES_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.CITY}),
+    # An organisation's own SM2 keys (certificates): bidders, and custodians of backup keys.
+    Action.KEY_MANAGE: Rule(
+        Kind.ACCOUNT,
+        {r: Scope.OWN_ORG for r in (Role.BIDDER, Role.TENDERER, Role.AGENCY, Role.OPERATOR, Role.REGULATOR)},
+    ),
+    Action.BID_SUBMIT: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}, "招标投标法第二十八、二十九条"),
+    Action.BID_OWN: Rule(Kind.READ, {Role.BIDDER: Scope.ANY}),
+    Action.RECEIPT_VERIFY: Rule(Kind.READ, EVERYONE),
+    # The live opening: its parties, the host, supervisors, and the bidders of the section (checked per object).
+    Action.OPENING_VIEW: Rule(
+        Kind.READ,
+        {
+            Role.OPERATOR: Scope.OWN_BRANCH,
+            Role.TENDERER: Scope.OWN_ORG,
+            Role.AGENCY: Scope.OWN_ORG,
+            Role.REGULATOR: Scope.JURISDICTION,
+            Role.AUDITOR: Scope.ANY,
+            Role.BIDDER: Scope.ANY,
+        },
+    ),
+    Action.OPENING_DECRYPT: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}, "电子招标投标办法第三十一条"),
+    Action.OPENING_RESPOND: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}, "招标投标法实施条例第四十四条"),
+    Action.OPENING_ANSWER: Rule(
+        Kind.WRITE,
+        {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG, Role.OPERATOR: Scope.OWN_BRANCH},
+        "招标投标法实施条例第四十四条",
+    ),
+    # The trading centre hosts the opening (close the window early, the backup route, publish the record).
+    Action.OPENING_HOST: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "电子招标投标办法第二十九至三十一条"),
+    # A custodian hands in its share of a backup opening key (checked per object: only named custodians).
+    Action.BACKUP_HANDIN: Rule(
+        Kind.SUPERVISE,
+        {r: Scope.ANY for r in (Role.TENDERER, Role.AGENCY, Role.OPERATOR, Role.REGULATOR)},
+        "电子招标投标办法第三十一条",
+    ),
 }
 
 

@@ -86,6 +86,7 @@ def notice_out(n: Notice) -> NoticeOut:
         body=n.body,
         published_at=n.published_at,
         digest=n.digest,
+        facts=n.facts,
     )
 
 

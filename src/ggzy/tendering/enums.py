@@ -104,6 +104,7 @@ class NoticeKind(StrEnum):
     FAILURE = "failure"
     CANDIDATES = "candidates"
     RESULT = "result"
+    OPENING = "opening"
 
     @property
     def label(self) -> str:
@@ -115,6 +116,7 @@ class NoticeKind(StrEnum):
             "failure": "流标（失败）公告",
             "candidates": "中标候选人公示",
             "result": "中标（成交）结果公告",
+            "opening": "开标记录",
         }[self.value]
 
 

@@ -48,6 +48,12 @@ class Tender(Base):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(30))
     invitees: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The tender documents' backup decryption route (电子招标投标办法第三十一条): custodians'
+    # organisations and how many of them must join to recover a bid; 0 means no backup route.
+    backup_custodians: Mapped[list[int]] = mapped_column(JSON, default=list)
+    backup_threshold: Mapped[int] = mapped_column(default=0)
+    # How long bidders have to decrypt at the opening, as the tender documents set it.
+    decryption_minutes: Mapped[int] = mapped_column(default=30)
     # The schedule, in the tender's own (nominal) time; see ``acceleration``.
     docs_start: Mapped[datetime | None]
     docs_end: Mapped[datetime | None]

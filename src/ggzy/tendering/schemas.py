@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -32,6 +33,13 @@ class TenderIn(Strict):
     invitee_credit_codes: list[str] = Field(
         default_factory=list, max_length=50, description="邀请招标、单一来源的受邀单位统一社会信用代码"
     )
+    backup_custodian_credit_codes: list[str] = Field(
+        default_factory=list,
+        max_length=9,
+        description="备用解密（电子招标投标办法第三十一条）保管单位的统一社会信用代码；为空表示不设备用解密",
+    )
+    backup_threshold: int = Field(default=0, ge=0, le=9, description="恢复备用解密密钥所需保管单位数（k）")
+    decryption_minutes: int = Field(default=30, ge=10, le=240, description="开标解密时限（分钟），招标文件载明")
     docs_start: datetime | None = None
     docs_end: datetime | None = None
     question_deadline: datetime | None = None
@@ -119,6 +127,7 @@ class NoticeOut(BaseModel):
     body: str
     published_at: datetime
     digest: str
+    facts: dict[str, Any] = Field(default_factory=dict, description="公告所载事实（如开标记录、投标文件摘要清单）")
 
 
 class DocumentOut(BaseModel):

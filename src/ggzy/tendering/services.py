@@ -24,7 +24,7 @@ from ggzy.identity.services import actor_of
 from ggzy.registration import codes
 from ggzy.registration.enums import ProjectStatus, Route
 from ggzy.registration.models import Project
-from ggzy.tendering import rules, state
+from ggzy.tendering import backup, rules, state
 from ggzy.tendering.core import (
     act,
     publish_notice,
@@ -84,6 +84,10 @@ def _fill(session: Session, t: Tender, data: TenderIn, sandbox: bool) -> None:
         raise InvalidInput("时间加速仅可在沙箱环境（GGZY_ENV=sandbox）中使用", code="acceleration_production")
     t.name, t.method, t.is_ppp, t.content = data.name, data.method.value, data.is_ppp, data.content
     t.invitees = _invitees(session, data.method, data.invitee_credit_codes)
+    t.decryption_minutes = data.decryption_minutes
+    t.backup_custodians, t.backup_threshold = backup.custodians_from(
+        session, data.backup_custodian_credit_codes, data.backup_threshold
+    )
     t.docs_start, t.docs_end = data.docs_start, data.docs_end
     t.question_deadline, t.bid_deadline = data.question_deadline, data.bid_deadline
     t.acceleration = data.acceleration
@@ -218,6 +222,7 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
         )
         assert t.bid_deadline is not None
         chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, t.bid_deadline))
+        backup.keys_create(session, now=now, t=t)
 
     return act(
         session,
@@ -368,6 +373,9 @@ def tender_retender(*, session: Session, now: datetime, principal: Principal, te
         branch_id=old.branch_id,
         jurisdiction=old.jurisdiction,
         invitees=list(old.invitees),
+        backup_custodians=list(old.backup_custodians),
+        backup_threshold=old.backup_threshold,
+        decryption_minutes=old.decryption_minutes,
         acceleration=old.acceleration,
         status=TenderStatus.DRAFT.value,
         round_no=old.round_no + 1,

@@ -1,0 +1,1 @@
+"""Sealed electronic bids and remote opening (不见面开标)."""
