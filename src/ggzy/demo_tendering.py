@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ggzy.bidding import opening
 from ggzy.common.calendar import WorkCalendar
 from ggzy.common.clock import local_date
 from ggzy.common.filestore import FileStore
@@ -205,15 +206,9 @@ def _failed_tender(session: Session, now: datetime) -> None:
     t = services.tender_create(session=session, now=start, principal=owner, data=data, sandbox=False)
     services.tender_submit(session=session, now=start, principal=owner, tender_id=t.id)
     services.tender_publish(session=session, now=start + timedelta(minutes=30), principal=operator, tender_id=t.id)
-    # The deadline passes: closed by hand here (the pending dated event is then skipped as stale).
-    services.tender_close(session, sched["bid_deadline"], str(t.id))
-    services.tender_fail(
-        session=session,
-        now=sched["bid_deadline"] + timedelta(hours=2),
-        principal=operator,
-        tender_id=t.id,
-        reason="投标截止时提交投标文件的投标人少于 3 个，依据招标投标法实施条例第四十四条不得开标，本次招标失败。",
-    )
+    # The deadline passes with no bid: no opening, and the tender fails by itself (实施条例第四十四条).
+    # Applied by hand here; the pending dated event is then skipped as already applied.
+    opening.ensure(session, now=sched["bid_deadline"], t=t)
     services.tender_retender(session=session, now=now, principal=owner, tender_id=t.id)
 
 

@@ -117,6 +117,9 @@ def _path_values(db: Database) -> dict[str, str]:
         assert notice is not None and question is not None and document is not None
         return {
             "tender_id": str(tender.id),
+            "section_id": str(tender.sections[0].id),
+            "key_id": "1",
+            "response_id": "1",
             "notice_id": str(notice.id),
             "question_id": str(question.id),
             "document_id": str(document.id),
@@ -163,7 +166,7 @@ def call(client: TestClient, route: RouteInfo, values: dict[str, str], login_as:
     url = route.path.format(**values)
     if route.method == "GET":
         return client.get(url, follow_redirects=False)
-    if route.is_api and route.path.endswith("/documents"):  # uploads are raw bytes, not JSON
+    if route.is_api and route.path.endswith(("/documents", "/bids")):  # uploads are raw bytes, not JSON
         headers = {"content-type": "application/octet-stream", "x-filename": "a.pdf"}
         return client.request(route.method, url, content=b"%PDF-1.4\n%%EOF", headers=headers, follow_redirects=False)
     if route.is_api:

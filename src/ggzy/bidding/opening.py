@@ -43,35 +43,34 @@ PENDING_BACKUP = "待备用解密"
 def deadline_reached(session: Session, now: datetime, tender_id: str) -> None:
     """The chronograph's handler for the bid deadline: close the tender and start its openings."""
     t = session.get(Tender, int(tender_id))
-    if t is None:
-        return
-    ensure(session, now=now, t=t)
+    if t is None or not ensure(session, now=now, t=t):
+        raise Conflict("截标与开标已处理", code="already_applied")
 
 
-def ensure(session: Session, *, now: datetime, t: Tender) -> None:
+def ensure(session: Session, *, now: datetime, t: Tender) -> bool:
     """Bring the tender's openings up to the clock; every opening action calls this first, so
-    nothing waits for the chronograph."""
+    nothing waits for the chronograph. Returns whether anything changed."""
+    changed = False
     if t.status == TenderStatus.BIDDING.value:
         assert t.bid_deadline is not None
         if tender_now(t, now) < t.bid_deadline:
-            return
+            return False
         tendering.tender_close(session, now, str(t.id))
-    if t.status not in (TenderStatus.CLOSED.value, TenderStatus.FAILED.value):
-        return
+        changed = True
+    if t.status != TenderStatus.CLOSED.value:
+        return changed
     for s in t.sections:
         o = session.scalar(select(Opening).where(Opening.section_id == s.id))
         if o is None:
             _start(session, now=now, t=t, s=s)
+            changed = True
         elif o.status == OpeningStatus.DECRYPTING.value and tender_now(t, now) >= o.decrypt_until:
             _window_close(session, now=now, t=t, o=o, actor=audit.SYSTEM)
+            changed = True
     openings = session.scalars(select(Opening).where(Opening.tender_id == t.id)).all()
-    if (
-        t.status == TenderStatus.CLOSED.value
-        and openings
-        and all(o.status == OpeningStatus.FAILED.value for o in openings)
-    ):
-        reasons = "；".join(o.failure_reason for o in openings)
-        _tender_fail(session, now=now, t=t, reason=reasons)
+    if changed and openings and all(o.status == OpeningStatus.FAILED.value for o in openings):
+        _tender_fail(session, now=now, t=t, reason="；".join(o.failure_reason for o in openings))
+    return changed
 
 
 def _start(session: Session, *, now: datetime, t: Tender, s: Section) -> Opening:
@@ -237,11 +236,9 @@ def key_submit(
 def window_close(session: Session, now: datetime, opening_id: str) -> None:
     """The chronograph's handler for the end of the decryption window."""
     o = session.get(Opening, int(opening_id))
-    if o is None:
-        return
-    t = session.get(Tender, o.tender_id)
-    assert t is not None
-    ensure(session, now=now, t=t)
+    t = session.get(Tender, o.tender_id) if o is not None else None
+    if t is None or not ensure(session, now=now, t=t):
+        raise Conflict("解密时限已处理", code="already_applied")
 
 
 def window_close_early(
