@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from ggzy import bidder_tool as tool
 
+T = TypeVar("T")
 app = typer.Typer(help="投标工具：生成密钥、封装、递交、撤回、开标解密", no_args_is_help=True)
 console = Console()
 
@@ -38,7 +41,7 @@ def _client(server: str | None, key: tool.KeyPair | None = None, cert_login: boo
     return client
 
 
-def _run(fn):  # type: ignore[no-untyped-def]
+def _run(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except tool.ToolError as e:
@@ -181,3 +184,9 @@ def verify_receipt(
     ok = tool.verify_receipt(data["receipt"], data["signature"], sm2.public_from_pem(platform_key.read_text()))
     console.print("回执签名有效" if ok else "[red]回执签名无效[/red]")
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def sign(text: str = typer.Argument(..., help="要签署的原文，如密钥页显示的挑战原文"), key_file: Path = KeyOpt) -> None:
+    """用私钥对一段原文作 SM2 签名（十六进制 DER），用于在网页上登记公钥。"""
+    typer.echo(tool.load_key(key_file).sign(text.encode()))

@@ -444,6 +444,12 @@ def load(
     for i, dp in enumerate(PROJECTS):
         steps.append((f"项目 {i + 1}/{len(PROJECTS)}", partial(_project, now=now + timedelta(seconds=i), dp=dp)))
     steps.append(("招标项目", lambda s: demo_tendering.load(s, now + timedelta(seconds=len(PROJECTS)), settings)))
+    if settings is not None:  # sealed bids need the real file store and leave demo keys beside it
+        from ggzy import demo_bidding
+
+        steps.append(
+            ("投标与开标", lambda s: demo_bidding.load(s, now + timedelta(seconds=len(PROJECTS) + 1), settings))
+        )
     for label, step in steps:
         progress(label)
         with db.transaction() as s:

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.audit_views import api as audit_api
     from ggzy.audit_views import web as audit_web
     from ggzy.bidding import api as bidding_api
+    from ggzy.bidding import web as bidding_web
     from ggzy.identity import api as identity_api
     from ggzy.identity import keys_api
     from ggzy.identity import web as identity_web
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         award_web,
         tendering_web,
         tendering_web_participation,
+        bidding_web,
         web_award,
     ):
         app.include_router(module.router, include_in_schema=False)

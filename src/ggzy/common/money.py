@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 
-def format_yuan(amount: Decimal | None) -> str:
-    if amount is None:
+def format_yuan(amount: Decimal | str | None) -> str:
+    """Also takes the exact decimal strings that JSON facts carry (never a float)."""
+    if amount is None or amount == "":
         return ""
-    return f"{amount:,.2f} 元"
+    return f"{Decimal(amount):,.2f} 元"
 
 
 def format_wan(amount: Decimal | None) -> str:

@@ -150,4 +150,45 @@
       });
     }
   });
+
+  // The opening room: poll the opening's JSON; count the decryption window down; when the status,
+  // the available actions or any bid's outcome change, reload (unless the user is typing).
+  ready(function () {
+    var room = document.getElementById("opening-room");
+    if (!room || !window.fetch) { return; }
+    var url = room.getAttribute("data-poll");
+    var left = document.getElementById("seconds-left");
+    var seconds = left ? parseInt(left.getAttribute("data-seconds"), 10) : 0;
+    function signature(data) {
+      var rows = (data.record && data.record.rows) || [];
+      return [data.status, data.actions.join(","), rows.map(function (r) { return r.seq + ":" + (r.outcome || ""); }).join(","),
+              data.responses.length, (data.backup && data.backup.handed_in) || 0].join("|");
+    }
+    var initial = null;
+    function typing() {
+      var fields = room.querySelectorAll("input[type=text], textarea");
+      for (var i = 0; i < fields.length; i++) { if (fields[i].value) { return true; } }
+      return false;
+    }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          var sig = signature(data);
+          if (initial === null) { initial = sig; }
+          seconds = data.seconds_left;
+          if (sig !== initial && !typing()) { window.location.reload(); }
+        })
+        .catch(function () {});
+    }
+    if (left) {
+      setInterval(function () {
+        if (seconds > 0) { seconds -= 1; }
+        left.textContent = Math.floor(seconds / 60) + " 分 " + (seconds % 60) + " 秒";
+      }, 1000);
+    }
+    poll();
+    setInterval(poll, 3000);
+  });
 })();
