@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,20 @@ from ggzy.http.middleware import BodyGuard, SecurityHeaders
 from ggzy.http.pages import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+# Requests that would tie a client address to a section before opening (bids, keys, decryption).
+BIDDER_PATHS = re.compile(r"^(/api/v1)?/(sections/\d+/(bids|opening)|keys|auth/cert-)")
+
+
+class HideBidders(logging.Filter):
+    """The access log keeps method, path and status but not the client address of bidding
+    requests: who bid on a section is recorded only in the audit log (招标投标法第二十二条 keeps
+    the bidders secret before opening)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and BIDDER_PATHS.match(str(args[2]).split("?")[0]):
+            record.args = ("-", *args[1:])
+        return True
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None) -> FastAPI:
@@ -99,4 +114,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, bid_max_bytes=settings.bid_max_bytes)
     logging.getLogger("ggzy").setLevel(logging.INFO)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HideBidders) for f in access.filters):
+        access.addFilter(HideBidders())
     return app
