@@ -46,7 +46,9 @@ def section_for(
     if section is None:
         raise NotFound(f"标段 {section_id} 不存在", code="section_not_found")
     q = select(Tender).where(Tender.id == section.tender_id)
-    t = session.scalar(q.with_for_update() if lock else q)
+    # A shared lock: bidders don't wait for each other, but a status change (closing, termination)
+    # waits for bids in flight and they for it (PostgreSQL FOR SHARE; SQLite serialises writes).
+    t = session.scalar(q.with_for_update(read=True) if lock else q)
     if t is None or not visible(principal, t):
         raise NotFound(f"标段 {section_id} 不存在", code="section_not_found")
     return t, section
