@@ -157,3 +157,18 @@ def opening_view(session: Session, principal: Principal, now: datetime, section_
 
 def openings_for_tender(session: Session, tender_id: int) -> dict[int, Opening]:
     return {o.section_id: o for o in session.scalars(select(Opening).where(Opening.tender_id == tender_id))}
+
+
+def openings_for(session: Session, principal: Principal, *, limit: int = 20) -> list[tuple[Opening, Tender, Section]]:
+    """Openings under way (decrypting or awaiting confirmation) that the principal takes part in:
+    its own bids, its tenders, its branch as host, its jurisdiction, or its custody of a backup key."""
+    rows = session.execute(
+        select(Opening, Tender, Section)
+        .join(Tender, Tender.id == Opening.tender_id)
+        .join(Section, Section.id == Opening.section_id)
+        .where(Opening.status.in_([OpeningStatus.DECRYPTING.value, OpeningStatus.REVIEW.value]))
+        .order_by(Opening.started_at.desc())
+        .limit(200)
+    ).all()
+    out = [(o, t, s) for o, t, s in rows if may_watch(session, principal, t, s.id)]
+    return out[:limit]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from ggzy.bidding import selectors as bidding_selectors
 from ggzy.common import audit
 from ggzy.http.deps import DbDep, permit
 from ggzy.http.pages import render
@@ -83,6 +84,7 @@ def workbench(request: Request, db: DbDep, p: Principal = permit(Action.WORKBENC
                 "open_tenders": (
                     tendering.tenders(s, p, status=TenderStatus.BIDDING, limit=10) if p.role is Role.BIDDER else []
                 ),
+                "openings": bidding_selectors.openings_for(s, p) if p.role is not Role.EXPERT else [],
                 **tendering_web.labels(),
             },
         )
