@@ -23,6 +23,7 @@ import io
 import json
 import os
 import platform
+import re
 import secrets
 import socket
 import struct
@@ -30,7 +31,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -45,7 +46,9 @@ MAGIC = b"GGZYBID\x01"
 FORMAT = "ggzy-bid-envelope"
 VERSION = 1
 MAX_HEADER = 64 * 1024
+MAX_PRICE = Decimal("9999999999999.99")  # what the money columns hold (NUMERIC(16,2))
 _CHUNK = 1 << 20
+_HEX_RE = re.compile(r"[0-9a-f]+")
 # The opening record's fields (开标记录表) and their Chinese names.
 PRICE_SHEET = {
     "price": "投标报价（元）",
@@ -99,18 +102,24 @@ def validate_bid(bid: dict[str, Any]) -> dict[str, Any]:
     missing = [PRICE_SHEET[k] for k in PRICE_SHEET if bid.get(k) in (None, "")]
     if missing:
         raise EnvelopeError(f"bid.json 缺少开标记录所需字段：{'、'.join(missing)}", "bid_incomplete")
+    bad_price = EnvelopeError(
+        "投标报价应为大于 0、至多两位小数、不超过 9999999999999.99 的金额（元）", "bid_price_invalid"
+    )
+    if isinstance(bid["price"], (bool, float)):
+        raise bad_price  # floats are not exact money; write the price as a string or an integer
     try:
         price = Decimal(str(bid["price"]))
-    except InvalidOperation as e:
-        raise EnvelopeError("投标报价应为金额（元）", "bid_price_invalid") from e
-    if not price.is_finite() or price <= 0 or price != price.quantize(Decimal("0.01")):
-        raise EnvelopeError("投标报价应为大于 0、至多两位小数的金额（元）", "bid_price_invalid")
-    try:
-        days = int(bid["duration_days"])
-    except (TypeError, ValueError) as e:
-        raise EnvelopeError("工期/交货期应为天数", "bid_duration_invalid") from e
-    if days <= 0:
-        raise EnvelopeError("工期/交货期应为正整数天数", "bid_duration_invalid")
+        exact = price.is_finite() and price == price.quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError) as e:
+        raise bad_price from e
+    if not exact or not Decimal(0) < price <= MAX_PRICE:
+        raise bad_price
+    raw_days = bid["duration_days"]
+    days = raw_days if isinstance(raw_days, int) and not isinstance(raw_days, bool) else None
+    if isinstance(raw_days, str) and raw_days.strip().isdigit():
+        days = int(raw_days.strip())
+    if days is None or not 0 < days <= 36500:
+        raise EnvelopeError("工期/交货期应为 1 至 36500 的整数天数", "bid_duration_invalid")
     return {
         "price": f"{price:.2f}",
         "duration_days": days,
@@ -186,7 +195,7 @@ def seal(
 def unwrap(header: dict[str, Any], private_hex: str, which: str = "bidder") -> str:
     """The content key, unwrapped with the private key the envelope names under ``which``."""
     entry = header["body"]["wrapped_keys"].get(which)
-    if entry is None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("ciphertext"), str):
         raise EnvelopeError("该投标文件未封装此解密途径", "no_such_wrap")
     try:
         key = sm2.decrypt(private_hex, entry["ciphertext"])
@@ -279,10 +288,31 @@ def parse_header(raw: bytes) -> dict[str, Any]:
             raise EnvelopeError(f"投标文件头字段 {name} 缺失或类型不对", "envelope_malformed")
     if body["format"] != FORMAT or body["version"] != VERSION or body["cipher"] != "SM4-GCM":
         raise EnvelopeError("投标文件格式或版本不受支持", "envelope_malformed")
-    bidder_wrap = body["wrapped_keys"].get("bidder")
-    if not isinstance(bidder_wrap, dict) or not isinstance(bidder_wrap.get("ciphertext"), str):
-        raise EnvelopeError("投标文件未封装投标人的解密密钥", "envelope_malformed")
+    for name, length in (("nonce", 24), ("tag", 32), ("ciphertext_sm3", 64), ("plaintext_sm3", 64), ("signer_key", 16)):
+        if not _hex(body[name], length):
+            raise EnvelopeError(f"投标文件头字段 {name} 应为 {length} 位小写十六进制", "envelope_malformed")
+    if not _hex(header["signature"]) or body["ciphertext_size"] < 0 or body["plaintext_size"] < 0:
+        raise EnvelopeError("投标文件头的签名或长度字段不正确", "envelope_malformed")
+    wraps = body["wrapped_keys"]
+    if "bidder" not in wraps or set(wraps) - {"bidder", "backup"}:
+        raise EnvelopeError("投标文件未封装投标人的解密密钥，或含未知的解密途径", "envelope_malformed")
+    for entry in wraps.values():
+        if not isinstance(entry, dict) or not _hex(entry.get("key"), 16) or not _hex(entry.get("ciphertext")):
+            raise EnvelopeError("投标文件头的密钥封装项不正确", "envelope_malformed")
+    if not all(isinstance(v, str) and _hex(v, 64) for v in body["device"].values()):
+        raise EnvelopeError("设备指纹应为各项的 SM3 摘要", "envelope_malformed")
+    if canonical_json(header) != raw:
+        # One envelope, one byte sequence: the file digest then names exactly what was signed.
+        raise EnvelopeError("投标文件头不是规范化 JSON（键排序、无空格、UTF-8）", "envelope_malformed")
     return dict(header)
+
+
+def _hex(value: object, length: int | None = None) -> bool:
+    return (
+        isinstance(value, str)
+        and bool(_HEX_RE.fullmatch(value))
+        and (len(value) == length if length else 0 < len(value) <= 1024 and len(value) % 2 == 0)
+    )
 
 
 def signature_valid(header: dict[str, Any], public_hex: str) -> bool:
@@ -331,7 +361,7 @@ def price_sheet(plaintext: bytes) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(io.BytesIO(plaintext)) as z:
             doc = json.loads(z.read("bid.json").decode("utf-8"))
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except Exception as e:  # a malformed archive of the bidder's own making (its digest was signed)
         raise EnvelopeError("投标文件中没有可读的 bid.json", "bid_incomplete") from e
     if not isinstance(doc, dict):
         raise EnvelopeError("bid.json 应为对象", "bid_incomplete")

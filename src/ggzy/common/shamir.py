@@ -21,6 +21,8 @@ class ShareError(ValueError):
 def split(secret: bytes, *, k: int, n: int) -> list[str]:
     if not 1 <= k <= n <= 255:
         raise ShareError("门限须满足 1 ≤ k ≤ n ≤ 255")
+    if not 1 <= len(secret) <= 64:
+        raise ShareError("秘密长度应为 1 至 64 字节")
     s = int.from_bytes(secret, "big")
     coeffs = [s] + [secrets.randbelow(PRIME) for _ in range(k - 1)]
     shares = []
@@ -45,6 +47,8 @@ def parse(share: str) -> tuple[int, int]:
 
 def combine(shares: list[str], *, length: int = 32) -> bytes:
     points = [parse(s) for s in shares]
+    if not points:
+        raise ShareError("没有份额")
     if len({x for x, _ in points}) != len(points):
         raise ShareError("份额序号重复")
     secret = 0

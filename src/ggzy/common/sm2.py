@@ -22,6 +22,7 @@ SIGNER_ID = b"1234567812345678"
 # SEQUENCE { SEQUENCE { id-ecPublicKey, sm2p256v1 }, BIT STRING (0 unused bits) 04 || X || Y }
 _SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200")
 _HEX_RE = re.compile(r"[0-9a-fA-F]+")
+_SM2_OID = bytes.fromhex("06082a811ccf5501822d")  # 1.2.156.10197.1.301
 
 
 class SM2Error(ValueError):
@@ -67,13 +68,21 @@ def public_from_pem(pem: str) -> str:
 def private_from_pem(pem: str) -> tuple[str, str]:
     """(public_hex, private_hex) from an unencrypted PKCS#8 SM2 key as ``openssl genpkey`` writes it."""
     lines = [ln.strip() for ln in pem.strip().splitlines() if ln.strip() and not ln.startswith("-----")]
-    der = base64.b64decode("".join(lines))
-    # The ECPrivateKey inside PKCS#8: 04 20 <32-byte scalar> ... 03 42 00 04 <X||Y>
-    i = der.find(b"\x04\x20", 20)
-    j = der.find(b"\x03\x42\x00\x04")
+    try:
+        der = base64.b64decode("".join(lines), validate=True)
+    except ValueError as e:
+        raise SM2Error("PEM 私钥不是有效的 Base64") from e
+    if _SM2_OID not in der:
+        raise SM2Error("不是 SM2 私钥（曲线应为 1.2.156.10197.1.301）")
+    # The ECPrivateKey inside PKCS#8: 02 01 01 04 20 <32-byte scalar> ... 03 42 00 04 <X||Y>
+    i = der.find(b"\x02\x01\x01\x04\x20")
+    j = der.find(b"\x03\x42\x00\x04", i + 37 if i >= 0 else 0)
     if i < 0 or j < 0:
         raise SM2Error("无法读取 SM2 私钥（需要未加密的 PKCS#8 PEM）")
-    return der[j + 4 : j + 68].hex(), der[i + 2 : i + 34].hex()
+    public_hex, private_hex = der[j + 4 : j + 68].hex(), der[i + 5 : i + 37].hex()
+    if not verify(public_hex, b"ggzy-key-check", sign(private_hex, public_hex, b"ggzy-key-check")):
+        raise SM2Error("私钥与其中的公钥不匹配")
+    return public_hex, private_hex
 
 
 def fingerprint(public_hex: str) -> str:
@@ -94,7 +103,12 @@ def verify(public_hex: str, data: bytes, signature_hex: str) -> bool:
 
 def encrypt(public_hex: str, plaintext: bytes) -> str:
     """SM2 public-key encryption (DER, C1C3C2) of a short secret such as a content key or a share."""
-    return bytes(gmssl_pyx.sm2_encrypt(bytes.fromhex(public_hex), plaintext)).hex()
+    if not 1 <= len(plaintext) <= 255:
+        raise SM2Error("SM2 加密只用于 1 至 255 字节的短密钥")
+    try:
+        return bytes(gmssl_pyx.sm2_encrypt(bytes.fromhex(public_hex), plaintext)).hex()
+    except (ValueError, gmssl_pyx.InvalidValueError, gmssl_pyx.GmsslInnerError) as e:
+        raise SM2Error("SM2 公钥无效，无法加密") from e
 
 
 def decrypt(private_hex: str, ciphertext_hex: str) -> bytes:
