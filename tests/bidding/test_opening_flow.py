@@ -69,6 +69,8 @@ def test_three_bidders_open_and_publish(client_for, clock, db, tmp_path):
     r = operator.post(f"/api/v1/sections/{sid}/opening/publish")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "published" and len(r.json()["record_digest"]) == 64
+    # Every section's opening is over (one published, one failed): the tender moves on to evaluation.
+    assert agency.get(f"/api/v1/tenders/{world.tender['id']}").json()["status"] == "opened"
     notices = client_for("bidder4").get(f"/api/v1/tenders/{world.tender['id']}/notices").json()
     opening = [n for n in notices if n["kind"] == "opening"]
     assert len(opening) == 1

@@ -8,23 +8,42 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from ggzy import demo
+from ggzy import bidder_tool as tool
 from ggzy.common.chronograph import run_due
 from ggzy.dated_events import HANDLERS
-from tests.tendering.helpers import accepted_project_id, tender_body
+from tests.bidding.helpers import published_tender
+from tests.tendering.helpers_bids import three_bids_everywhere
 
-WINNER = demo.code("91220204MA1000019")  # 吉林市松原建筑工程有限公司
-SECOND = demo.code("91220211MA1000020")  # 吉林市北山路桥工程有限公司
+WINNER = demo.code("91220204MA1000019")  # 吉林市松原建筑工程有限公司 (bidder)
+SECOND = demo.code("91220211MA1000020")  # 吉林市北山路桥工程有限公司 (bidder2)
 
 
-def closed_tender(client_for, clock, db) -> int:
-    tenderer, operator = client_for("tenderer"), client_for("operator")
-    start = clock.now() + timedelta(days=1)
-    t = tenderer.post("/api/v1/tenders", json=tender_body(accepted_project_id(tenderer), start)).json()
-    assert tenderer.post(f"/api/v1/tenders/{t['id']}/submit").status_code == 200
-    assert operator.post(f"/api/v1/tenders/{t['id']}/publish").status_code == 200
-    clock.set(start + timedelta(days=20))
-    assert run_due(db, now=clock.now(), handlers=HANDLERS) == 1
-    return int(t["id"])
+def closed_tender(client_for, clock, db, tmp_path) -> int:
+    """A construction tender opened in full: three bids on each section, all decrypted, both
+    opening records published, so the tender is "opened" and evaluation can follow."""
+    world = published_tender(client_for, clock)
+    # 松原 and 北山路桥 bid what the committee later recommends them at; 拉法 bids higher.
+    bs = three_bids_everywhere(client_for, world.tender, tmp_path, prices=("19500000.00", "19800000.00", "20100000.00"))
+    operator = client_for("operator")
+    clock.set(world.deadline)
+    assert run_due(db, now=clock.now(), handlers=HANDLERS) == 1  # the deadline: close, start both openings
+    assert client_for("tenderer").get(f"/api/v1/tenders/{world.tender['id']}").json()["status"] == "closed"
+    # Candidates wait for the opening: not before the records are published.
+    r = client_for("tenderer").post(f"/api/v1/tenders/{world.tender['id']}/candidates", json=candidates(clock))
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition", r.text
+    for sid in world.sections:
+        room = operator.get(f"/api/v1/sections/{sid}/opening").json()
+        assert (room["status"], room["bid_count"]) == ("decrypting", 3), room
+        for b in bs:
+            key = tool.content_key(b.key, b.sealed[sid].path)
+            assert (
+                b.client.post(f"/api/v1/sections/{sid}/opening/decrypt", json={"content_key": key}).status_code == 200
+            )
+        assert operator.post(f"/api/v1/sections/{sid}/opening/close").json()["status"] == "review"
+        assert client_for("tenderer").get(f"/api/v1/tenders/{world.tender['id']}").json()["status"] == "closed"
+        assert operator.post(f"/api/v1/sections/{sid}/opening/publish").json()["status"] == "published"
+    assert client_for("tenderer").get(f"/api/v1/tenders/{world.tender['id']}").json()["status"] == "opened"
+    return int(world.tender["id"])
 
 
 def candidates(clock) -> dict:
@@ -37,8 +56,8 @@ def candidates(clock) -> dict:
     return {"report_received_at": clock.now().isoformat(), "candidates": rows}
 
 
-def test_publicity_objection_award_verify_contract(client_for, clock, db, anon):
-    tid = closed_tender(client_for, clock, db)
+def test_publicity_objection_award_verify_contract(client_for, clock, db, anon, tmp_path):
+    tid = closed_tender(client_for, clock, db, tmp_path)
     tenderer, bidder = client_for("tenderer"), client_for("bidder2")
     r = tenderer.post(f"/api/v1/tenders/{tid}/candidates", json=candidates(clock))
     assert r.status_code == 200, r.text
@@ -102,10 +121,10 @@ def test_publicity_objection_award_verify_contract(client_for, clock, db, anon):
     assert tenderer.get(f"/api/v1/tenders/{tid}").json()["status"] == "contracted"
 
 
-def test_candidates_need_contiguous_ranks_per_section(client_for, clock, db):
-    tid = closed_tender(client_for, clock, db)
+def test_candidates_need_contiguous_ranks_per_section(client_for, clock, db, tmp_path):
+    tid = closed_tender(client_for, clock, db, tmp_path)
     body = candidates(clock)
     body["candidates"] = [c for c in body["candidates"] if not (c["section_seq"] == 2 and c["rank"] == 1)]
     r = client_for("tenderer").post(f"/api/v1/tenders/{tid}/candidates", json=body)
     assert r.status_code == 422 and r.json()["code"] == "candidate_ranks"
-    assert client_for("tenderer").get(f"/api/v1/tenders/{tid}").json()["status"] == "closed"
+    assert client_for("tenderer").get(f"/api/v1/tenders/{tid}").json()["status"] == "opened"

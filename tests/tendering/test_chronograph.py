@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from ggzy.bidding.models import Opening
+from ggzy.bidding.state import WINDOW_EVENT
 from ggzy.common.audit import AuditEvent, verify_chain
 from ggzy.common.chronograph import DatedEvent, run_due
 from ggzy.config import Settings
@@ -21,8 +23,9 @@ from ggzy.identity.models import User
 from ggzy.main import create_app
 from ggzy.registration.models import Project
 from ggzy.tendering import services
-from ggzy.tendering.models import Tender
+from ggzy.tendering.models import Notice, Tender
 from ggzy.tendering.schemas import TenderIn
+from ggzy.tendering.services import CLOSE_EVENT
 from tests.tendering.helpers import accepted_project_id, tender_body
 from tests.tendering.helpers_methods import sign_in
 
@@ -86,7 +89,14 @@ def test_sandbox_runs_a_day_per_wall_clock_minute(sandbox_app, db, clock) -> Non
     assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "bidding"
     clock.set(start + timedelta(minutes=20))
     assert run_due(db, now=clock.now(), handlers=HANDLERS) == 1
-    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "closed"
+    # Nobody bid, so neither section is opened and the tender fails by itself at the 20th minute;
+    # no decryption window is left to run.
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "failed"
+    notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
+    assert [n["kind"] for n in notices] == ["tender", "failure"]
+    assert datetime.fromisoformat(notices[1]["published_at"]) == start + timedelta(minutes=20)
+    assert "截止时共 0 家投标，不足 3 家" in notices[1]["body"]
+    assert run_due(db, now=clock.now() + timedelta(days=1), handlers=HANDLERS) == 0
 
 
 def test_an_unaccelerated_tender_keeps_wall_time(db, client_for, clock) -> None:
@@ -178,20 +188,44 @@ def test_two_processes_close_each_tender_exactly_once(db, clock) -> None:
     assert max(a for a, _ in spans) < min(b for _, b in spans), f"the processes did not overlap: {spans}"
 
     keys = [str(i) for i in ids]
-    with db.session(write=False) as s:
-        assert set(s.scalars(select(Tender.status).where(Tender.id.in_(ids)))) == {"closed"}
-        events = s.scalars(select(DatedEvent).where(DatedEvent.object_id.in_(keys))).all()
-        assert sorted(e.object_id for e in events) == sorted(keys), "one deadline event per tender"
-        assert {(e.outcome, e.attempts) for e in events} == {("applied", 1)}
-        assert all(e.done_at == after for e in events)
-        closes = dict(
+
+    def per_tender(action: str) -> dict[str, int]:
+        return dict(
             s.execute(
                 select(AuditEvent.object_id, func.count())
-                .where(AuditEvent.action == "tender.close", AuditEvent.object_id.in_(keys))
+                .where(AuditEvent.action == action, AuditEvent.object_id.in_(keys))
                 .group_by(AuditEvent.object_id)
             ).all()
         )
-        assert closes == dict.fromkeys(keys, 1)  # (the demo's own failed tender was closed long before)
+
+    with db.session(write=False) as s:
+        # Nobody bid: each deadline closed its tender, failed both sections' openings and then
+        # the tender itself, all once.
+        assert set(s.scalars(select(Tender.status).where(Tender.id.in_(ids)))) == {"failed"}
+        events = s.scalars(
+            select(DatedEvent).where(DatedEvent.kind == CLOSE_EVENT, DatedEvent.object_id.in_(keys))
+        ).all()
+        assert sorted(e.object_id for e in events) == sorted(keys), "one deadline event per tender"
+        assert {(e.outcome, e.attempts) for e in events} == {("applied", 1)}
+        assert all(e.done_at == after for e in events)
+        openings = s.scalars(select(Opening).where(Opening.tender_id.in_(ids))).all()
+        assert len(openings) == 2 * TENDERS and {o.status for o in openings} == {"failed"}
+        # A failed opening never starts, so it schedules no decryption window.
+        windows = select(func.count()).where(
+            DatedEvent.kind == WINDOW_EVENT, DatedEvent.object_id.in_([str(o.id) for o in openings])
+        )
+        assert s.scalar(windows) == 0
+        # (the demo's own failed tender was closed and failed long before)
+        assert per_tender("tender.close") == dict.fromkeys(keys, 1)
+        assert per_tender("tender.fail") == dict.fromkeys(keys, 1)
+        failures = dict(
+            s.execute(
+                select(Notice.tender_id, func.count())
+                .where(Notice.kind == "failure", Notice.tender_id.in_(ids))
+                .group_by(Notice.tender_id)
+            ).all()
+        )
+        assert failures == dict.fromkeys(ids, 1)
         result = verify_chain(s)
         assert result.ok, result.reason
     assert run_due(db, now=after + timedelta(days=1), handlers=HANDLERS) == 0

@@ -48,7 +48,26 @@ def test_construction_open_tender_lifecycle(client_for, clock, db):
     deadline = start + timedelta(days=20)
     clock.set(deadline)
     assert run_due(db, now=clock.now(), handlers=HANDLERS) == 1
-    assert run_due(db, now=clock.now(), handlers=HANDLERS) == 0
-    assert agency.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "closed"
-    # Late actions are refused.
+    # No section had a bid, so no opening started and no decryption window is pending.
+    assert run_due(db, now=clock.now() + timedelta(hours=1), handlers=HANDLERS) == 0
+    # Nobody bid (one bidder only obtained the documents): neither section may be opened, so the
+    # tender fails by itself at the deadline (流标, 招标投标法实施条例第四十四条).
+    got = agency.get(f"/api/v1/tenders/{t['id']}").json()
+    assert got["status"] == "failed"
+    notices = agency.get(f"/api/v1/tenders/{t['id']}/notices").json()
+    assert [n["kind"] for n in notices] == ["tender", "failure"]
+    failure = notices[1]
+    assert failure["supersedes_id"] == notices[0]["id"] and failure["version"] == 2
+    assert failure["body"] == got["end_reason"]
+    for s in t["sections"]:
+        assert f"{s['name']}：截止时共 0 家投标，不足 3 家，不予开标" in failure["body"]
+    assert "招标投标法实施条例第四十四条" in failure["body"]
+    assert [operator.get(f"/api/v1/sections/{s['id']}/opening").json()["status"] for s in t["sections"]] == [
+        "failed",
+        "failed",
+    ]
+    # The centre cannot fail it a second time; late actions are refused.
+    r = operator.post(f"/api/v1/tenders/{t['id']}/fail", json={"reason": "投标人不足三家"})
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition", r.text
+    assert [n["kind"] for n in agency.get(f"/api/v1/tenders/{t['id']}/notices").json()] == ["tender", "failure"]
     assert other.post(f"/api/v1/tenders/{t['id']}/obtain").status_code == 409

@@ -8,10 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ggzy.bidding.rules import MIN_BIDS
 from ggzy.common.audit import AuditEvent
 from ggzy.common.chronograph import DatedEvent, run_due
 from ggzy.dated_events import HANDLERS
+from ggzy.tendering.enums import Method
+from tests.bidding.helpers import bidder, seal, submit
 from tests.tendering.helpers import accepted_project_id, tender_body
+from tests.tendering.helpers_bids import bid_on_sections, bidders, bidders_for, min_bids
 from tests.tendering.helpers_methods import METHOD_SETUP, counts, method_body, project_for
 
 
@@ -63,24 +67,30 @@ def test_method_lifecycle_through_failure_and_retender(method, client_for, clock
     assert a.status_code == 200, a.text
     assert [x["answer"] for x in bidder.get(f"/api/v1/tenders/{tid}/questions").json()] == ["不接受进口产品。"]
 
-    # The chronograph closes bidding exactly at the deadline, once.
+    # The chronograph acts exactly at the deadline, once. Nobody bid, which is short of every
+    # method's minimum (even single source and framework need one), so no section may be opened
+    # and the tender fails by itself (流标), its failure notice naming the shortfall.
     deadline = datetime.fromisoformat(t["bid_deadline"])
     clock.set(deadline - timedelta(seconds=1))
     assert _due(db, clock) == 0
     assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "bidding"
     clock.set(deadline)
     assert _due(db, clock) == 1 and _due(db, clock) == 0
-    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "closed"
-
-    # The centre declares it failed (流标) with a reason, published as a notice.
+    got = owner.get(f"/api/v1/tenders/{tid}").json()
+    assert got["status"] == "failed", got
+    need = MIN_BIDS[Method(method)]
+    notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
+    assert [n["kind"] for n in notices][-2:] == ["invitation" if invited else "tender", "failure"]
+    assert notices[-1]["supersedes_id"] == notices[-2]["id"] and notices[-1]["body"] == got["end_reason"]
+    for s in t["sections"]:
+        assert f"{s['name']}：截止时共 0 家投标，不足 {need.count} 家" in got["end_reason"]
+    assert need.basis in got["end_reason"]
+    # Nothing is left for the centre to declare: a failed tender cannot fail again.
     clock.advance(timedelta(hours=2))
     assert owner.post(f"/api/v1/tenders/{tid}/fail", json={"reason": "投标人不足三家"}).status_code == 403
     r = reviewer.post(f"/api/v1/tenders/{tid}/fail", json={"reason": "递交投标文件的投标人不足三家"})
-    assert r.status_code == 200 and r.json()["status"] == "failed", r.text
-    assert r.json()["end_reason"] == "递交投标文件的投标人不足三家"
-    notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
-    assert [n["kind"] for n in notices][-1] == "failure"
-    assert notices[-1]["supersedes_id"] == notices[-2]["id"] and notices[-1]["body"] == "递交投标文件的投标人不足三家"
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition", r.text
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["end_reason"] == got["end_reason"]
 
     # Re-tender: a new draft one round later with the same set-up and the next code.
     r = owner.post(f"/api/v1/tenders/{tid}/retender")
@@ -100,14 +110,62 @@ def test_method_lifecycle_through_failure_and_retender(method, client_for, clock
 
 def test_retender_twice_makes_only_one_new_round(client_for, clock, db) -> None:
     t, _ = _published(client_for, clock, "construction_open")
-    owner, operator = client_for("tenderer"), client_for("operator")
+    owner = client_for("tenderer")
     clock.set(datetime.fromisoformat(t["bid_deadline"]))
     assert _due(db, clock) == 1
-    assert operator.post(f"/api/v1/tenders/{t['id']}/fail", json={"reason": "投标人不足三家"}).status_code == 200
+    assert owner.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "failed"  # no bids: failed at the deadline
     assert owner.post(f"/api/v1/tenders/{t['id']}/retender").status_code == 200
     r = owner.post(f"/api/v1/tenders/{t['id']}/retender")  # a double click, or a second user
     assert r.status_code == 409, r.text
     assert len([x for x in owner.get("/api/v1/tenders").json() if x["previous_id"] == t["id"]]) == 1
+
+
+@pytest.mark.parametrize("method", list(METHOD_SETUP))
+def test_enough_bids_close_the_tender_and_the_centre_may_still_fail_it(method, client_for, clock, db, tmp_path):
+    """With the method's minimum of bids on a section its opening starts and the tender stays
+    closed even if another section fails; the centre then records a failure for another cause
+    (all bids rejected at evaluation), and the tender can be re-tendered."""
+    _, owner_name, reviewer_name = METHOD_SETUP[method]
+    owner, reviewer = client_for(owner_name), client_for(reviewer_name)
+    t, _ = _published(client_for, clock, method)
+    tid, (first, second) = t["id"], [s["id"] for s in t["sections"]]
+    need = min_bids(method)
+    bs = bidders(client_for, bidders_for(method)[:need], tmp_path)
+    assert len(bs) == need
+    bid_on_sections(bs, t, tmp_path, sections=[first])  # exactly the minimum
+    bid_on_sections(bs[: need - 1], t, tmp_path, sections=[second])  # one short
+
+    deadline = datetime.fromisoformat(t["bid_deadline"])
+    clock.set(deadline)
+    assert _due(db, clock) == 1
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "closed"
+    rooms = [reviewer.get(f"/api/v1/sections/{sid}/opening").json() for sid in (first, second)]
+    assert [(r["status"], r["bid_count"]) for r in rooms] == [("decrypting", need), ("failed", need - 1)], rooms
+    assert f"不足 {need} 家" in rooms[1]["failure_reason"] and rooms[0]["failure_reason"] == ""
+    kinds = [n["kind"] for n in owner.get(f"/api/v1/tenders/{tid}/notices").json()]
+    assert "failure" not in kinds
+    # The opening of the first section runs its decryption window (its one dated event).
+    clock.set(deadline + timedelta(minutes=30) - timedelta(seconds=1))
+    assert _due(db, clock) == 0
+    clock.set(deadline + timedelta(minutes=30))
+    assert _due(db, clock) == 1
+    assert reviewer.get(f"/api/v1/sections/{first}/opening").json()["status"] == "review"
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "closed"
+
+    # Only the centre declares the failure, with its reason, published as a notice.
+    clock.advance(timedelta(days=1))
+    reason = "评标委员会否决所有投标（招标投标法第四十二条）"
+    assert owner.post(f"/api/v1/tenders/{tid}/fail", json={"reason": reason}).status_code == 403
+    r = reviewer.post(f"/api/v1/tenders/{tid}/fail", json={"reason": reason})
+    assert r.status_code == 200 and r.json()["status"] == "failed", r.text
+    assert r.json()["end_reason"] == reason
+    notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
+    assert notices[-1]["kind"] == "failure" and [n["kind"] for n in notices].count("failure") == 1
+    assert notices[-1]["supersedes_id"] == notices[-2]["id"] and notices[-1]["body"] == reason
+    r = reviewer.post(f"/api/v1/tenders/{tid}/fail", json={"reason": reason})
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition", r.text
+    assert owner.post(f"/api/v1/tenders/{tid}/retender").status_code == 200
+    assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "retendered"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +200,7 @@ def test_termination_publishes_a_notice_and_cancels_the_deadline(client_for, clo
     assert bidder.post(f"/api/v1/tenders/{t['id']}/obtain").status_code == 409
 
 
-def test_late_clarification_must_move_the_deadline(client_for, clock, db) -> None:
+def test_late_clarification_must_move_the_deadline(client_for, clock, db, tmp_path) -> None:
     owner = client_for("tenderer")
     pid = accepted_project_id(owner)
     start = clock.now() + timedelta(days=1)
@@ -151,6 +209,9 @@ def test_late_clarification_must_move_the_deadline(client_for, clock, db) -> Non
     clock.set(start - timedelta(hours=1))
     assert client_for("operator").post(f"/api/v1/tenders/{t['id']}/publish").status_code == 200
     old_deadline = start + timedelta(days=20)
+    b = bidder(client_for, "bidder", tmp_path)
+    clock.set(start + timedelta(hours=1))
+    assert b.client.post(f"/api/v1/tenders/{t['id']}/obtain").status_code == 204
 
     clock.set(start + timedelta(days=10))  # ten days left, the law wants fifteen
     body = {
@@ -179,8 +240,20 @@ def test_late_clarification_must_move_the_deadline(client_for, clock, db) -> Non
     clock.set(old_deadline)
     assert _due(db, clock) == 0
     assert owner.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "bidding"
+    # A bid after the original deadline is on time: the deadline has moved.
+    first, second = t["sections"]
+    r = submit(b, first["id"], seal(b, b.client, first["id"], tmp_path))
+    assert r.status_code == 201 and r.json()["status"] == "accepted", r.text
     clock.set(earliest - timedelta(seconds=1))
     assert _due(db, clock) == 0
     clock.set(earliest)
     assert _due(db, clock) == 1
-    assert owner.get(f"/api/v1/tenders/{t['id']}").json()["status"] == "closed"
+    # One bid on the first section and none on the second: too few to open either, so the tender
+    # fails at the new deadline, the failure notice superseding the clarification.
+    got = owner.get(f"/api/v1/tenders/{t['id']}").json()
+    assert got["status"] == "failed", got
+    notices = owner.get(f"/api/v1/tenders/{t['id']}/notices").json()
+    assert [(n["kind"], n["version"]) for n in notices] == [("tender", 1), ("clarification", 2), ("failure", 3)]
+    assert notices[2]["supersedes_id"] == notices[1]["id"] and notices[2]["body"] == got["end_reason"]
+    assert f"{first['name']}：截止时共 1 家投标，不足 3 家" in got["end_reason"]
+    assert f"{second['name']}：截止时共 0 家投标，不足 3 家" in got["end_reason"]

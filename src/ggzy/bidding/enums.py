@@ -44,3 +44,28 @@ class OpeningStatus(StrEnum):
 class ResponseKind(StrEnum):
     CONFIRM = "confirm"
     OBJECTION = "objection"
+
+
+AUDIT_ACTION_LABELS = {
+    "key.register": "登记 SM2 密钥",
+    "key.revoke": "吊销 SM2 密钥",
+    "auth.cert_login": "证书登录",
+    "backup_key.create": "生成备用解密密钥并分发份额",
+    "bid.submit": "递交投标文件",
+    "bid.replace": "替换投标文件",
+    "bid.withdraw": "撤回投标文件",
+    "opening.start": "开标（开始解密）",
+    "opening.fail": "投标人不足，不予开标",
+    "opening.decrypt": "解密投标文件",
+    "opening.decrypt_failed": "解密失败（可重试）",
+    "opening.storage_fault": "平台存储故障",
+    "opening.window_close": "解密结束",
+    "opening.share_handin": "提交备用解密份额",
+    "opening.backup_decrypt": "备用解密",
+    "opening.backup_failed": "备用解密失败",
+    "opening.classify": "认定解密失败原因",
+    "opening.confirm": "确认开标记录",
+    "opening.objection": "对开标提出异议",
+    "opening.objection_answer": "答复开标异议",
+    "opening.publish": "公布开标记录",
+}

@@ -57,20 +57,41 @@ def ensure(session: Session, *, now: datetime, t: Tender) -> bool:
             return False
         tendering.tender_close(session, now, str(t.id))
         changed = True
-    if t.status != TenderStatus.CLOSED.value:
-        return changed
     for s in t.sections:
         o = session.scalar(select(Opening).where(Opening.section_id == s.id))
-        if o is None:
+        if o is None and t.status == TenderStatus.CLOSED.value:
             _start(session, now=now, t=t, s=s)
             changed = True
-        elif o.status == OpeningStatus.DECRYPTING.value and tender_now(t, now) >= o.decrypt_until:
+        # A window closes on time whatever became of the tender meanwhile (terminated, failed).
+        elif o is not None and o.status == OpeningStatus.DECRYPTING.value and tender_now(t, now) >= o.decrypt_until:
             _window_close(session, now=now, t=t, o=o, actor=audit.SYSTEM)
             changed = True
-    openings = session.scalars(select(Opening).where(Opening.tender_id == t.id)).all()
-    if changed and openings and all(o.status == OpeningStatus.FAILED.value for o in openings):
-        _tender_fail(session, now=now, t=t, reason="；".join(o.failure_reason for o in openings))
+    if changed:
+        _advance(session, now=now, t=t)
     return changed
+
+
+def _advance(session: Session, *, now: datetime, t: Tender) -> None:
+    """When no section is still opening: every one failed means the tender fails (流标); otherwise
+    the tender moves on to evaluation."""
+    if t.status != TenderStatus.CLOSED.value:
+        return
+    openings = session.scalars(select(Opening).where(Opening.tender_id == t.id)).all()
+    if len(openings) < len(t.sections):
+        return
+    if all(o.status == OpeningStatus.FAILED.value for o in openings):
+        _tender_fail(session, now=now, t=t, reason="；".join(o.failure_reason for o in openings))
+    elif all(o.status in (OpeningStatus.FAILED.value, OpeningStatus.PUBLISHED.value) for o in openings):
+        act(
+            session,
+            now=now,
+            principal=None,
+            actor=audit.SYSTEM,
+            tender_id=t.id,
+            perm=None,
+            name="tender_opened",
+            detail={"sections": {o.section_id: o.status for o in openings}},
+        )
 
 
 def _start(session: Session, *, now: datetime, t: Tender, s: Section) -> Opening:
@@ -478,6 +499,7 @@ def record_publish(*, session: Session, now: datetime, principal: Principal, sec
         },
     )
     o.notice_id = notice.id
+    session.flush()
     audit.record(
         session,
         now=now,
@@ -487,4 +509,5 @@ def record_publish(*, session: Session, now: datetime, principal: Principal, sec
         object_id=s.id,
         after={"record_digest": o.record_digest, "notice": notice.id},
     )
+    _advance(session, now=now, t=t)
     return o

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ggzy.bidding.enums import AUDIT_ACTION_LABELS as BIDDING_ACTIONS
 from ggzy.common.clock import format_local
 from ggzy.common.crypto import new_secret
 from ggzy.common.money import format_wan, format_yuan
@@ -20,6 +21,10 @@ from ggzy.identity.enums import JURISDICTION_LABELS, ORG_ROLE_LABELS, ROLE_LABEL
 from ggzy.identity.permissions import ANONYMOUS, Action, Principal, allows
 from ggzy.registration.enums import AUDIT_ACTION_LABELS as REGISTRATION_ACTIONS
 from ggzy.registration.enums import FUNDING_LABELS, STATUS_LABELS, TRADING_TYPE_LABELS
+from ggzy.tendering.state import TRANSITIONS as TENDER_TRANSITIONS
+
+# The audit log names tender actions after their transitions ("tender_close" -> "tender.close").
+TENDER_ACTIONS = {name.replace("tender_", "tender.", 1): t.label for name, t in TENDER_TRANSITIONS.items()}
 
 FLASH_COOKIE = "ggzy_flash"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -37,7 +42,7 @@ def make_templates() -> Jinja2Templates:
         trading_type_labels=TRADING_TYPE_LABELS,
         funding_labels=FUNDING_LABELS,
         status_labels=STATUS_LABELS,
-        action_labels=IDENTITY_ACTIONS | REGISTRATION_ACTIONS,
+        action_labels=IDENTITY_ACTIONS | REGISTRATION_ACTIONS | TENDER_ACTIONS | BIDDING_ACTIONS,
         allows=allows,
         Action=Action,
     )

@@ -69,7 +69,8 @@ class TenderStatus(StrEnum):
     PENDING_REVIEW = "pending_review"
     RETURNED = "returned"
     BIDDING = "bidding"  # published: documents obtainable, questions open, bids accepted
-    CLOSED = "closed"  # deadline passed: the bid list is frozen, awaiting opening
+    CLOSED = "closed"  # deadline passed: the bid list is frozen; the openings are under way
+    OPENED = "opened"  # every section's opening is over (record published, or no opening): evaluation
     PUBLICITY = "publicity"  # candidates published; objections may pause the procedure
     PUBLICITY_ENDED = "publicity_ended"
     AWARDED = "awarded"
@@ -85,7 +86,8 @@ class TenderStatus(StrEnum):
             "pending_review": "待交易中心审核",
             "returned": "已退回",
             "bidding": "投标中",
-            "closed": "已截标，待开标",
+            "closed": "已截标，开标中",
+            "opened": "已开标，评标中",
             "publicity": "中标候选人公示中",
             "publicity_ended": "公示期满，待定标",
             "awarded": "已发中标（成交）通知书",

@@ -20,7 +20,7 @@ class Transition:
 
 
 OPEN_FOR_CHANGE = frozenset({S.DRAFT, S.RETURNED})
-LIVE = frozenset({S.DRAFT, S.RETURNED, S.PENDING_REVIEW, S.BIDDING, S.CLOSED, S.PUBLICITY, S.PUBLICITY_ENDED})
+LIVE = frozenset({S.DRAFT, S.RETURNED, S.PENDING_REVIEW, S.BIDDING, S.CLOSED, S.OPENED, S.PUBLICITY, S.PUBLICITY_ENDED})
 
 TRANSITIONS: dict[str, Transition] = {
     "tender_edit": Transition(OPEN_FOR_CHANGE, None, "修改"),
@@ -29,7 +29,9 @@ TRANSITIONS: dict[str, Transition] = {
     "tender_publish": Transition(frozenset({S.PENDING_REVIEW}), S.BIDDING, "审核通过并发布"),
     "tender_clarify": Transition(frozenset({S.BIDDING}), None, "澄清或变更"),
     "tender_close": Transition(frozenset({S.BIDDING}), S.CLOSED, "截标"),
-    "tender_fail": Transition(frozenset({S.CLOSED}), S.FAILED, "流标"),
+    # Set by the opening once every section's opening is over (ggzy.bidding.opening).
+    "tender_opened": Transition(frozenset({S.CLOSED}), S.OPENED, "开标结束"),
+    "tender_fail": Transition(frozenset({S.CLOSED, S.OPENED}), S.FAILED, "流标"),
     "tender_terminate": Transition(LIVE, S.TERMINATED, "终止"),
     "tender_retender": Transition(frozenset({S.FAILED}), S.RETENDERED, "重新招标"),
     "document_obtain": Transition(frozenset({S.BIDDING}), None, "获取招标文件"),
@@ -37,7 +39,7 @@ TRANSITIONS: dict[str, Transition] = {
     "question_answer": Transition(frozenset({S.BIDDING}), None, "答复"),
     # After evaluation. Until the evaluation issue feeds the report in, the tenderer records the
     # committee's recommended candidates from its signed report.
-    "candidates_publish": Transition(frozenset({S.CLOSED}), S.PUBLICITY, "公示中标候选人"),
+    "candidates_publish": Transition(frozenset({S.OPENED}), S.PUBLICITY, "公示中标候选人"),
     "objection_raise": Transition(frozenset({S.PUBLICITY}), None, "提出异议"),
     "objection_answer": Transition(frozenset({S.PUBLICITY, S.PUBLICITY_ENDED}), None, "答复异议"),
     "publicity_end": Transition(frozenset({S.PUBLICITY}), S.PUBLICITY_ENDED, "公示期满"),

@@ -37,7 +37,7 @@ router = APIRouter()
 M = TypeVar("M", bound=BaseModel)
 MAX_CANDIDATES = 3  # 实施条例第五十三条：中标候选人应当不超过 3 个
 AFTER_EVALUATION = frozenset(
-    {TenderStatus.CLOSED, TenderStatus.PUBLICITY, TenderStatus.PUBLICITY_ENDED, TenderStatus.AWARDED}
+    {TenderStatus.OPENED, TenderStatus.PUBLICITY, TenderStatus.PUBLICITY_ENDED, TenderStatus.AWARDED}
     | {TenderStatus.CONTRACTED}
 )
 PUBLISHED_CANDIDATES = frozenset(
