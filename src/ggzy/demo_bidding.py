@@ -34,7 +34,8 @@ DONE_NAME = "松花江南岸（船营段）堤防加固工程防汛道路施工�
 BIDDERS = (("bidder", "19860000.00"), ("bidder2", "19712000.00"), ("bidder3", "20150000.00"))
 
 
-def _key(session: Session, now: datetime, p: Principal, keys_dir: Path) -> tool.KeyPair:
+def register_key(session: Session, now: datetime, p: Principal, keys_dir: Path) -> tool.KeyPair:
+    """The user's demo key (made and registered once, kept in ``keys_dir``)."""
     path = keys_dir / f"{p.username}.key"
     if path.exists():
         return tool.load_key(path)
@@ -84,7 +85,7 @@ def _tender(session: Session, *, name: str, deadline: datetime, content: str) ->
     )
 
 
-def _bid(
+def seal_and_submit(
     session: Session,
     *,
     now: datetime,
@@ -94,12 +95,17 @@ def _bid(
     price: str,
     keys_dir: Path,
     store: BidStore,
+    section_seq: int = 1,
 ) -> Path:
+    """As the bidder's tool and the upload would: obtain the documents (once), seal, store, submit."""
     assert t.docs_start is not None
-    participation.document_obtain(session=session, now=t.docs_start + timedelta(hours=1), principal=p, tender_id=t.id)
+    if not participation.has_obtained(session, t.id, p.org_id):
+        participation.document_obtain(
+            session=session, now=t.docs_start + timedelta(hours=1), principal=p, tender_id=t.id
+        )
     org = identity_selectors.organization(session, p.org_id or 0)
     assert org is not None
-    section = t.sections[0]
+    section = t.sections[section_seq - 1]
     out = keys_dir / f"{p.username}-{section.code}.ggzy"
     tool.seal_bid(
         key=key,
@@ -109,7 +115,7 @@ def _bid(
             "price": price,
             "duration_days": 300,
             "quality": "合格",
-            "project_manager": {"bidder": "王建国", "bidder2": "李振华", "bidder3": "赵永胜"}[p.username],
+            "project_manager": {"bidder": "王建国", "bidder2": "李振华", "bidder3": "赵永胜"}.get(p.username, "孙立"),
             "deposit": "已缴纳 400000.00 元",
         },
         attachments=[],
@@ -146,11 +152,11 @@ def _run(session: Session, now: datetime, *, name: str, deadline: datetime, sett
     for i, (username, price) in enumerate(BIDDERS):
         p = _principal(session, username)
         at = deadline - timedelta(days=2) + timedelta(hours=i)
-        key = _key(session, at, p, keys_dir)
+        key = register_key(session, at, p, keys_dir)
         sealed[username] = (
             p,
             key,
-            _bid(session, now=at, p=p, key=key, t=t, price=price, keys_dir=keys_dir, store=store),
+            seal_and_submit(session, now=at, p=p, key=key, t=t, price=price, keys_dir=keys_dir, store=store),
         )
     opening.ensure(session, now=deadline, t=t)
     sid = t.sections[0].id

@@ -23,7 +23,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from ggzy import demo
+from ggzy import bidder_tool, demo, demo_bidding
+from ggzy.bidding import opening
+from ggzy.bidding.store import BidStore
 from ggzy.common.chronograph import run_due
 from ggzy.common.clock import FixedClock, format_local
 from ggzy.config import Settings
@@ -54,6 +56,7 @@ class Live:
     base: str
     db: Database
     clock: FixedClock
+    data_dir: Path
 
     def run_due(self) -> int:
         return run_due(self.db, now=self.clock.now(), handlers=HANDLERS)
@@ -88,7 +91,7 @@ def live(sqlite_templates: dict[str, Path], tmp_path: Path) -> Iterator[Live]:
         if time.monotonic() > deadline:
             raise RuntimeError("e2e server did not start")
         time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", db, clock)
+    yield Live(f"http://127.0.0.1:{port}", db, clock, tmp_path)
     server.should_exit = True
     thread.join(timeout=10)
     db.dispose()
@@ -130,11 +133,37 @@ def closed_tender(live: Live) -> int:
         services.tender_submit(session=s, now=live.clock.now(), principal=tenderer, tender_id=tid)
     with live.db.transaction() as s:
         services.tender_publish(session=s, now=live.clock.now(), principal=operator, tender_id=tid)
+    # Three bids on each section, sealed and submitted as the bidders' tool would.
+    keys_dir, store = live.data_dir / "keys-e2e", BidStore(live.data_dir / "bids")
+    keys_dir.mkdir()
+    sealed = []
+    with live.db.transaction() as s:
+        t = s.get(Tender, tid)
+        assert t is not None
+        for username, price in (("bidder", "19500000.00"), ("bidder2", "19800000.00"), ("bidder3", "20100000.00")):
+            p = _principal(live.db, username)
+            key = demo_bidding.register_key(s, live.clock.now(), p, keys_dir)
+            for seq in (1, 2):
+                path = demo_bidding.seal_and_submit(
+                    s, now=start + timedelta(days=2), p=p, key=key, t=t, price=price, keys_dir=keys_dir,
+                    store=store, section_seq=seq,
+                )  # fmt: skip
+                sealed.append((p, key, t.sections[seq - 1].id, path))
     live.clock.set(start + timedelta(days=20))
-    assert live.run_due() == 1  # the bid deadline closes bidding
+    assert live.run_due() == 1  # the bid deadline closes bidding and starts both openings
+    # The remote opening: everyone decrypts, the centre publishes both records; evaluation follows.
+    with live.db.transaction() as s:
+        for p, key, sid, path in sealed:
+            opening.key_submit(
+                session=s, now=live.clock.now(), principal=p, section_id=sid,
+                content_key=bidder_tool.content_key(key, path), store=store,
+            )  # fmt: skip
+        for sid in {x[2] for x in sealed}:
+            opening.window_close_early(session=s, now=live.clock.now(), principal=operator, section_id=sid, store=store)
+            opening.record_publish(session=s, now=live.clock.now(), principal=operator, section_id=sid)
     with live.db.session(write=False) as s:
         t = s.get(Tender, tid)
-        assert t is not None and t.status == "closed"
+        assert t is not None and t.status == "opened"
     return tid
 
 
@@ -156,7 +185,7 @@ def test_candidates_objection_award_verify_contract(browser: Browser, live: Live
 
     owner = login(browser, live.base, "tenderer")
     owner.goto(url)
-    expect(owner.locator(".page-head")).to_contain_text("已截标")
+    expect(owner.locator(".page-head")).to_contain_text("已开标，评标中")
     record_candidates(owner, live)
     expect(owner.locator(".page-head")).to_contain_text("中标候选人公示中")
     expect(owner.locator(".notice[role=status]")).to_contain_text("中标候选人已公示")
