@@ -351,7 +351,7 @@ def decrypt(path: Path, content_key_hex: str) -> bytes:
         try:
             out += dec.finalize()
         except InvalidTag as e:
-            raise EnvelopeError("内容密钥错误或密文已损坏，解密失败", "wrong_key") from e
+            raise EnvelopeError("内容密钥错误或密文已损坏", "wrong_key") from e
     if sm3_hex(bytes(out)) != body["plaintext_sm3"]:
         raise EnvelopeError("解密结果与投标人签名的摘要不符", "plaintext_mismatch")
     return bytes(out)

@@ -25,6 +25,7 @@ from ggzy.bidding.store import BidStore
 from ggzy.common import audit, chronograph, shamir, sm2
 from ggzy.common.crypto import digest_of
 from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ggzy.common.money import format_yuan
 from ggzy.identity.models import Organization
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.services import actor_of
@@ -479,7 +480,9 @@ def record_publish(*, session: Session, now: datetime, principal: Principal, sec
     o.record, o.record_digest = record, digest_of(record)
     o.status, o.published_at = OpeningStatus.PUBLISHED.value, now
     body = "\n".join(
-        f"{r['seq']} {r['bidder']} 报价 {r['price'] or '—'} 元 工期 {r['duration_days'] or '—'} 天 {r['outcome_label']}"
+        f"回执号 {r['seq']} {r['bidder']}："
+        + (f"报价 {format_yuan(r['price'])}，工期 {r['duration_days']} 天，" if r["price"] else "")
+        + r["outcome_label"]
         for r in record["rows"]
     )
     notice = publish_notice(

@@ -137,8 +137,12 @@ def notice_detail(
         if n is None:
             raise NotFound(f"公告 {notice_id} 不存在", code="notice_not_found")
         t = core.tender_for(s, p, n.tender_id)
+        versions = selectors.tender_notices(s, t.id)
+        # A later notice replaces this one only if it is of the same kind, or changes a tender notice.
+        changes = {n.kind} | ({"clarification"} if n.kind in ("tender", "invitation") else set())
+        newer = [v for v in versions if v.version > n.version and v.kind in changes]
         return render(
             request,
             "portal/notice.html",
-            labels() | {"notice": n, "tender": t, "versions": selectors.tender_notices(s, t.id)},
+            labels() | {"notice": n, "tender": t, "versions": versions, "newer": newer[-1] if newer else None},
         )
