@@ -1,13 +1,17 @@
-"""Reading the audit log by role: auditors and administrators see all of it; a regulator sees the
-events on projects in its jurisdiction."""
+"""Reading the audit log by role: auditors and administrators see all of it (bidders' names on bid
+events only once the section's opening has started); a regulator sees the events on projects in
+its jurisdiction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from ggzy.bidding.models import Opening
 from ggzy.common.audit import AuditEvent
 from ggzy.identity.permissions import Action, Principal, Scope, scope_for
 from ggzy.registration.models import Project
@@ -36,4 +40,29 @@ def events(
         stmt = stmt.where(and_(AuditEvent.object_type == "project", AuditEvent.object_id.in_(ids)))
     elif scope is not Scope.ANY:
         return []
-    return session.scalars(stmt).all()
+    return _sealed_until_opening(session, session.scalars(stmt).all())
+
+
+# Events that name a section's bidder. The log keeps them whole (its hash chain covers them), but
+# nobody reads who they are before the section's opening starts (招标投标法第二十二条).
+SEALED_ACTIONS = frozenset({"bid.submit", "bid.replace", "bid.withdraw"})
+REDACTED = "（开标前保密）"
+
+
+def _sealed_until_opening(session: Session, rows: Sequence[AuditEvent]) -> Sequence[Any]:
+    sections = {r.object_id for r in rows if r.action in SEALED_ACTIONS}
+    if not sections:
+        return rows
+    opened = {
+        str(i)
+        for i in session.scalars(select(Opening.section_id).where(Opening.section_id.in_([int(x) for x in sections])))
+    }
+    return [
+        SimpleNamespace(
+            **{c.key: getattr(r, c.key) for c in AuditEvent.__table__.columns}
+            | {"actor_user_id": None, "actor_name": REDACTED, "actor_org_id": None, "client_addr": "", "detail": {}}
+        )
+        if r.action in SEALED_ACTIONS and r.object_id not in opened
+        else r
+        for r in rows
+    ]

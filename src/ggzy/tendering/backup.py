@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ggzy.common import audit, shamir, sm2
@@ -47,7 +47,7 @@ class BackupShare(Base):
     backup_key_id: Mapped[int] = mapped_column(ForeignKey("backup_key.id"), index=True)
     custodian_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     custodian_key: Mapped[str] = mapped_column(String(16))  # fingerprint of the key it is wrapped to
-    wrapped: Mapped[str] = mapped_column(String(400))
+    wrapped: Mapped[str] = mapped_column(Text)  # SM2 ciphertext of the share, hex (~480 characters)
     handed_in: Mapped[str | None] = mapped_column(String(200))
     handed_in_at: Mapped[datetime | None]
     handed_in_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -145,7 +145,7 @@ def upgrade() -> None:
         sa.Column("backup_key_id", sa.Integer(), nullable=False),
         sa.Column("custodian_org_id", sa.Integer(), nullable=False),
         sa.Column("custodian_key", sa.String(length=16), nullable=False),
-        sa.Column("wrapped", sa.String(length=400), nullable=False),
+        sa.Column("wrapped", sa.Text(), nullable=False),
         sa.Column("handed_in", sa.String(length=200), nullable=True),
         sa.Column("handed_in_at", ggzy.common.orm.UTCDateTime(timezone=True), nullable=True),
         sa.Column("handed_in_by", sa.Integer(), nullable=True),
