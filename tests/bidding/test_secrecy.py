@@ -198,7 +198,7 @@ def test_audit_log_does_not_name_bidders_before_opening(client_for, clock, db, m
     """The audit log records each submission with its actor. Anyone who can read the log must not
     learn from it who bid before the opening (the Bid model: "the bidder's identity is never shown
     to anyone but the bidder itself before then"; 招标投标法第二十二条)."""
-    _, bidders, _ = three_bids(client_for, clock, machine)
+    world, bidders, _ = three_bids(client_for, clock, machine)
     org_ids = {b.client.get("/api/v1/me").json()["organization_id"] for b in bidders}
     who = identities(bidders, client_for)
     exposed: dict[str, list[str]] = {}
@@ -206,6 +206,7 @@ def test_audit_log_does_not_name_bidders_before_opening(client_for, clock, db, m
         r = client_for(username).get("/api/v1/audit/events?limit=500")
         assert r.status_code == 200, r.text
         events = [e for e in r.json() if e["action"].startswith("bid.")]
+        assert len(events) == 3 and {e["actor_name"] for e in events} == {"（开标前保密）"}, events
         names = sorted(
             {e["actor_name"] for e in events if e["actor_org_id"] in org_ids or any(x in e["actor_name"] for x in who)}
         )
@@ -217,3 +218,11 @@ def test_audit_log_does_not_name_bidders_before_opening(client_for, clock, db, m
         "records actor_of(principal) and ggzy/audit_views/selectors.py events() returns it unredacted to "
         "Scope.ANY readers (auditor; admin, who belongs to the trading centre)"
     )
+    # Once the opening starts, the log names them again (the stored events were never changed).
+    clock.set(world.deadline)
+    assert client_for("operator").get(f"/api/v1/sections/{world.sections[0]}/opening").status_code == 200
+    events = [
+        e for e in client_for("auditor").get("/api/v1/audit/events?limit=500").json() if e["action"] == "bid.submit"
+    ]
+    assert {e["actor_org_id"] for e in events} == org_ids
+    assert client_for("auditor").get("/api/v1/audit/verify").json()["ok"]
