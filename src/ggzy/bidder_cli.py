@@ -19,6 +19,7 @@ from rich.console import Console
 from ggzy import bidder_tool as tool
 
 T = TypeVar("T")
+OUTCOME_LABELS = {"opened": "解密成功", "revoked": "解密失败，视为撤销", "withdrawn": "解密失败，视为撤回"}
 app = typer.Typer(help="投标工具：生成密钥、封装、递交、撤回、开标解密", no_args_is_help=True)
 console = Console()
 
@@ -131,7 +132,9 @@ def withdraw(
     """撤回本单位在该标段的投标文件（截止前）。"""
     key = tool.load_key(key_file) if key_file else None
     out = _run(lambda: _client(server, key, cert_login).withdraw(section_id))
-    console.print(f"已撤回：回执号 {out['receipt']['seq']}")
+    path = Path(f"withdraw-{section_id}-{out['receipt']['seq']}.receipt.json")
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    console.print(f"已撤回：回执号 {out['receipt']['seq']}；撤回回执（平台签名）已保存为 {path}")
 
 
 @app.command("decrypt-key")
@@ -149,7 +152,8 @@ def decrypt_key(
         typer.echo(content_key)
         return
     out = _run(lambda: _client(server, key, cert_login).decrypt(section_id, content_key))
-    console.print(f"已提交解密：{(out.get('mine') or {}).get('outcome') or out['status_label']}")
+    outcome = (out.get("mine") or {}).get("outcome")
+    console.print(f"已提交解密：{OUTCOME_LABELS.get(str(outcome), out['status_label'])}")
 
 
 @app.command("unwrap-share")
@@ -180,8 +184,12 @@ def verify_receipt(
     """离线验证回执上的平台签名。"""
     from ggzy.common import sm2
 
-    data = json.loads(receipt_file.read_text())
-    ok = tool.verify_receipt(data["receipt"], data["signature"], sm2.public_from_pem(platform_key.read_text()))
+    try:
+        data = json.loads(receipt_file.read_text())
+        ok = tool.verify_receipt(data["receipt"], data["signature"], sm2.public_from_pem(platform_key.read_text()))
+    except (ValueError, KeyError, TypeError) as e:  # SM2Error is a ValueError
+        console.print(f"[red]无法验证：回执或平台公钥文件格式不对（{e}）[/red]")
+        raise typer.Exit(2) from e
     console.print("回执签名有效" if ok else "[red]回执签名无效[/red]")
     raise typer.Exit(0 if ok else 1)
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ggzy import bidder_tool as tool
@@ -23,6 +24,7 @@ from ggzy.config import Settings
 from ggzy.demo_tendering import RIVER, _exists, _principal, _project_id, _schedule
 from ggzy.identity import keys
 from ggzy.identity import selectors as identity_selectors
+from ggzy.identity.models_keys import OrgKey
 from ggzy.identity.permissions import Principal
 from ggzy.tendering import participation, services
 from ggzy.tendering.enums import EvaluationMethod, Method
@@ -37,9 +39,9 @@ BIDDERS = (("bidder", "19860000.00"), ("bidder2", "19712000.00"), ("bidder3", "2
 def register_key(session: Session, now: datetime, p: Principal, keys_dir: Path) -> tool.KeyPair:
     """The user's demo key (made and registered once, kept in ``keys_dir``)."""
     path = keys_dir / f"{p.username}.key"
-    if path.exists():
-        return tool.load_key(path)
-    key = tool.keygen(path)
+    key = tool.load_key(path) if path.exists() else tool.keygen(path)
+    if session.scalar(select(OrgKey.id).where(OrgKey.public_hex == key.public_hex)) is not None:
+        return key  # kept from an earlier run, and registered in this database
     ch = keys.challenge_issue(session=session, now=now, purpose="register", user_id=p.user_id)
     keys.key_register(
         session=session,
@@ -162,7 +164,7 @@ def _run(session: Session, now: datetime, *, name: str, deadline: datetime, sett
     sid = t.sections[0].id
     decrypting = list(sealed.items()) if finish else list(sealed.items())[:2]
     for j, (_, (p, key, path)) in enumerate(decrypting):
-        opening.key_submit(
+        _, error = opening.key_submit(
             session=session,
             now=deadline + timedelta(minutes=3 + j),
             principal=p,
@@ -170,6 +172,7 @@ def _run(session: Session, now: datetime, *, name: str, deadline: datetime, sett
             content_key=tool.content_key(key, path),
             store=store,
         )
+        assert error is None, error
     if not finish:
         return
     operator = _principal(session, "operator")

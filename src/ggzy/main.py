@@ -20,7 +20,7 @@ from ggzy.http.pages import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 # Requests that would tie a client address to a section before opening (bids, keys, decryption).
-BIDDER_PATHS = re.compile(r"^(/api/v1)?/(sections/\d+/(bids|opening)|keys|auth/cert-)")
+BIDDER_PATHS = re.compile(r"^(/api/v1)?/(sections/\d+/(bids?|opening|sealing)|keys|auth/cert-)")
 
 
 class HideBidders(logging.Filter):

@@ -142,8 +142,11 @@ def test_backup_opening_recovers_a_bid_the_bidder_did_not_decrypt(client_for, cl
         assert len(rows) == 3 and all(r.handed_in is None for r in rows)
         wrapped = {r.custodian_key: r.wrapped for r in rows}
     assert set(wrapped) == {k.fingerprint for k in keys.values()}
-    shares = {u: tool.unwrap_share(keys[u], my_share(client_for(u), sid)["wrapped"]) for u in CUSTODIANS}
-    assert {my_share(client_for(u), sid)["wrapped"] for u in CUSTODIANS} == set(wrapped.values())
+    shares = {u: tool.unwrap_share(keys[u], wrapped[keys[u].fingerprint]) for u in CUSTODIANS}
+    # Custodians get their (encrypted) share only once the opening has started: they cannot pool
+    # their shares to open bids early.
+    for u in CUSTODIANS:
+        refused(client_for(u).get(f"/api/v1/sections/{sid}/opening/my-share"), 409, "opening_not_started")
     private_hex = shamir.combine(list(shares.values())[:2]).hex()
     assert sm2.decrypt(private_hex, sm2.encrypt(sealing["backup_key"], b"probe")) == b"probe"
     secrets_ = {"backup private key": private_hex.encode()} | {f"share of {u}": s.encode() for u, s in shares.items()}
@@ -184,7 +187,6 @@ def test_backup_opening_recovers_a_bid_the_bidder_did_not_decrypt(client_for, cl
     op = client_for("operator")
     r = op.post(f"/api/v1/sections/{sid}/opening/shares", json={"share": shares["operator"]})
     body = refused(r, 409, "opening_not_started")
-    assert my_share(op, sid)["handed_in"] is False
     # Whoever is not a custodian has no share, before or after.
     for username in ("agency", "regulator_water"):
         refused(client_for(username).get(f"/api/v1/sections/{sid}/opening/my-share"), 404, "not_custodian")
@@ -192,6 +194,8 @@ def test_backup_opening_recovers_a_bid_the_bidder_did_not_decrypt(client_for, cl
 
     clock.set(world.deadline)
     run_due(db, now=clock.now(), handlers=HANDLERS)
+    assert {my_share(client_for(u), sid)["wrapped"] for u in CUSTODIANS} == set(wrapped.values())
+    assert my_share(op, sid)["handed_in"] is False
     for b in bidders[:2]:
         k = tool.content_key(b.key, b.sealed[sid].path)
         assert b.client.post(f"/api/v1/sections/{sid}/opening/decrypt", json={"content_key": k}).status_code == 200
@@ -269,3 +273,14 @@ def test_regulator_custodian_with_a_wrong_share_does_not_open(client_for, clock,
     refused(op.post(f"/api/v1/sections/{sid}/opening/backup"), 409, "shares_insufficient")
     rows = op.get(f"/api/v1/sections/{sid}/opening").json()["record"]["rows"]
     assert all(r["outcome"] is None and r["price"] is None for r in rows)
+    # The failed attempt is on record (not rolled back with the refusal).
+    events = client_for("auditor").get("/api/v1/audit/events?limit=500").json()
+    assert any(e["action"] == "opening.backup_failed" for e in events)
+    # A third, good share: any two good ones among the three open the bids; the bad one is ignored.
+    tenderer = client_for("tenderer")
+    third = tool.unwrap_share(keys["tenderer"], my_share(tenderer, sid)["wrapped"])
+    assert tenderer.post(f"/api/v1/sections/{sid}/opening/shares", json={"share": third}).status_code == 200
+    r = op.post(f"/api/v1/sections/{sid}/opening/backup")
+    assert r.status_code == 200, r.text
+    rows = r.json()["record"]["rows"]
+    assert [x["decrypted_via"] for x in rows] == ["backup"] * 3 and all(x["price"] for x in rows)

@@ -13,7 +13,11 @@ from tests.bidding.helpers import bidder, published_tender, seal, submit
 @pytest.fixture
 def ban_songyuan():
     def banned(session, org, tender, now):  # what the credit domain will register
-        return "该单位被列入市场禁入名单（至 2027-06-30），不得参与投标" if org.credit_code.startswith("91220204") else None
+        return (
+            "该单位被列入市场禁入名单（至 2027-06-30），不得参与投标"
+            if org.credit_code.startswith("91220204")
+            else None
+        )
 
     eligibility.BAN_CHECKS.append(banned)
     yield

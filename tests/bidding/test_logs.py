@@ -9,7 +9,13 @@ from ggzy.main import HideBidders
 
 def _record(path: str) -> logging.LogRecord:
     return logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', ("10.1.2.3:5555", "POST", path, "1.1", 201), None
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("10.1.2.3:5555", "POST", path, "1.1", 201),
+        None,
     )
 
 

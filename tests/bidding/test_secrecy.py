@@ -124,7 +124,12 @@ def test_no_plaintext_anywhere_before_opening(client_for, clock, db, settings, m
         k = tool.content_key(b.key, b.sealed[sid].path)
         r = b.client.post(f"/api/v1/sections/{sid}/opening/decrypt", json={"content_key": k})
         assert r.status_code == 200, r.text
+    # Until decryption is over nobody, not even the host, sees a price or a name (电子招标投标办法第三十条).
     room = client_for("operator").get(f"/api/v1/sections/{sid}/opening").json()
+    assert [r["price"] for r in room["record"]["rows"]] == [None, None, None]
+    assert not {r["credit_code"] for r in room["record"]["rows"]} - {""}
+    room = client_for("operator").post(f"/api/v1/sections/{sid}/opening/close").json()
+    assert room["status"] == "review"
     assert sorted(r["price"] for r in room["record"]["rows"]) == sorted(PRICES.values())
     prices = {f"price of {u}": p.encode() for u, p in PRICES.items()}
     found = find(dump_database(db), prices)

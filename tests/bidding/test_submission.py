@@ -254,7 +254,7 @@ def test_replaced_and_withdrawn_bids_are_never_opened(client_for, clock, db, set
     assert room["status"] == "decrypting"
     assert room["bid_count"] == 3, "only current bids count: neither the replaced nor the withdrawn one"
     rows = room["record"]["rows"]
-    assert {r["credit_code"] for r in rows} == {replacer.credit_code, b2.credit_code, b3.credit_code}
+    assert {r["credit_code"] for r in rows} == {""}, "names are announced only once decryption is over"
     assert withdrawer.credit_code not in json.dumps(room), "a withdrawn bidder must not appear at the opening"
     digests = {r["digest"] for r in rows}
     assert second.digest in digests and first.digest not in digests and withdrawn["receipt"]["digest"] not in digests
@@ -264,7 +264,13 @@ def test_replaced_and_withdrawn_bids_are_never_opened(client_for, clock, db, set
     assert r.status_code == 422 and r.json()["code"] == "decrypt_wrong_key", r.text
     r = replacer.client.post(f"/api/v1/sections/{sid}/opening/decrypt", json={"content_key": second.content_key})
     assert r.status_code == 200, r.text
-    row = next(x for x in r.json()["record"]["rows"] if x["credit_code"] == replacer.credit_code)
+    assert r.json()["mine"]["outcome"] == "opened"
+    # When the window is over, the record names the three current bidders, with the last price.
+    clock.advance(timedelta(minutes=31))
+    room = client_for("operator").get(f"/api/v1/sections/{sid}/opening").json()
+    rows = room["record"]["rows"]
+    assert {r["credit_code"] for r in rows} == {replacer.credit_code, b2.credit_code, b3.credit_code}
+    row = next(x for x in rows if x["credit_code"] == replacer.credit_code)
     assert row["price"] == "19222222.22" and row["outcome"] == "opened"
     # The withdrawn bidder takes no part in the opening.
     r = withdrawer.client.post(f"/api/v1/sections/{sid}/opening/decrypt", json={"content_key": "00" * 16})

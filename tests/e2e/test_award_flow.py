@@ -154,10 +154,11 @@ def closed_tender(live: Live) -> int:
     # The remote opening: everyone decrypts, the centre publishes both records; evaluation follows.
     with live.db.transaction() as s:
         for p, key, sid, path in sealed:
-            opening.key_submit(
+            _, error = opening.key_submit(
                 session=s, now=live.clock.now(), principal=p, section_id=sid,
                 content_key=bidder_tool.content_key(key, path), store=store,
             )  # fmt: skip
+            assert error is None, error
         for sid in {x[2] for x in sealed}:
             opening.window_close_early(session=s, now=live.clock.now(), principal=operator, section_id=sid, store=store)
             opening.record_publish(session=s, now=live.clock.now(), principal=operator, section_id=sid)

@@ -193,7 +193,8 @@ def test_three_bidders_one_fails_to_decrypt(browser: Browser, room: Room) -> Non
         expect(flash(page)).to_have_text("解密成功")
         expect(page.locator("#my-outcome")).to_have_text("解密成功")
         expect(page.locator("#decrypt-form")).to_have_count(0)
-        expect(price(page, seqs[i])).to_have_text(SHOWN[i])
+        # Prices are announced only when decryption is over (电子招标投标办法第三十条).
+        expect(price(page, seqs[i])).to_have_text("—")
 
     # The third pastes a wrong key: a Chinese error, nothing decrypted, and it may still retry.
     third = pages[2]
@@ -207,12 +208,13 @@ def test_three_bidders_one_fails_to_decrypt(browser: Browser, room: Room) -> Non
     expect(third.locator("#decrypt-form")).to_be_visible()
     expect(price(third, seqs[2])).to_have_text("—")
 
-    # The host's room (open all along) shows the two prices as they come in.
-    expect(price(host, seqs[0])).to_have_text(SHOWN[0], timeout=LIVE)
-    expect(price(host, seqs[1])).to_have_text(SHOWN[1], timeout=LIVE)
-    expect(outcome(host, seqs[0])).to_have_text("解密成功")
-    expect(outcome(host, seqs[1])).to_have_text("解密成功")
-    expect(price(host, seqs[2])).to_have_text("—")
+    # The host's room (open all along) shows the decryptions as they come in, but no price or
+    # name until decryption is over (电子招标投标办法第三十条).
+    expect(outcome(host, seqs[0])).to_have_text("解密成功", timeout=LIVE)
+    expect(outcome(host, seqs[1])).to_have_text("解密成功", timeout=LIVE)
+    for seq in seqs:
+        expect(price(host, seq)).to_have_text("—")
+    expect(host.locator("#record")).not_to_contain_text("松原")
     expect(outcome(host, seqs[2])).to_have_text("待解密")
     expect(host.locator("#room-status")).to_have_text("解密中")
     expect(host.locator("button[data-action=close]")).to_have_count(0)  # one bid is still pending
@@ -227,6 +229,7 @@ def test_three_bidders_one_fails_to_decrypt(browser: Browser, room: Room) -> Non
     expect(outcome(host, seqs[2])).to_contain_text("投标人未在解密时限内完成解密")
     expect(price(host, seqs[2])).to_have_text("—")
     expect(price(host, seqs[0])).to_have_text(SHOWN[0])
+    expect(price(host, seqs[1])).to_have_text(SHOWN[1])
     expect(host.locator("button[data-action=publish]")).to_be_visible()
     expect(host.locator("button[data-action=classify]")).to_have_count(0)  # nothing left to classify
     # The third bidder's room, untouched since its failed attempt, tells it so.

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from ggzy import demo
 from ggzy import bidder_tool as tool
+from ggzy import demo
 from ggzy.common.chronograph import run_due
 from ggzy.dated_events import HANDLERS
 from tests.bidding.helpers import published_tender

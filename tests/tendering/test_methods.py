@@ -142,8 +142,10 @@ def test_enough_bids_close_the_tender_and_the_centre_may_still_fail_it(method, c
     rooms = [reviewer.get(f"/api/v1/sections/{sid}/opening").json() for sid in (first, second)]
     assert [(r["status"], r["bid_count"]) for r in rooms] == [("decrypting", need), ("failed", need - 1)], rooms
     assert f"不足 {need} 家" in rooms[1]["failure_reason"] and rooms[0]["failure_reason"] == ""
-    kinds = [n["kind"] for n in owner.get(f"/api/v1/tenders/{tid}/notices").json()]
-    assert "failure" not in kinds
+    # The failed section gets its own public failure notice; the tender itself goes on.
+    failures = [n for n in owner.get(f"/api/v1/tenders/{tid}/notices").json() if n["kind"] == "failure"]
+    assert [n["facts"]["section"] for n in failures] == [t["sections"][1]["code"]]
+    assert f"不足 {need} 家" in failures[0]["body"] and t["sections"][1]["name"] in failures[0]["title"]
     # The opening of the first section runs its decryption window (its one dated event).
     clock.set(deadline + timedelta(minutes=30) - timedelta(seconds=1))
     assert _due(db, clock) == 0
@@ -160,7 +162,7 @@ def test_enough_bids_close_the_tender_and_the_centre_may_still_fail_it(method, c
     assert r.status_code == 200 and r.json()["status"] == "failed", r.text
     assert r.json()["end_reason"] == reason
     notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
-    assert notices[-1]["kind"] == "failure" and [n["kind"] for n in notices].count("failure") == 1
+    assert notices[-1]["kind"] == "failure" and [n["kind"] for n in notices].count("failure") == 2
     assert notices[-1]["supersedes_id"] == notices[-2]["id"] and notices[-1]["body"] == reason
     r = reviewer.post(f"/api/v1/tenders/{tid}/fail", json={"reason": reason})
     assert r.status_code == 409 and r.json()["code"] == "invalid_transition", r.text

@@ -60,7 +60,8 @@ def _sealed_until_opening(session: Session, rows: Sequence[AuditEvent]) -> Seque
     return [
         SimpleNamespace(
             **{c.key: getattr(r, c.key) for c in AuditEvent.__table__.columns}
-            | {"actor_user_id": None, "actor_name": REDACTED, "actor_org_id": None, "client_addr": "", "detail": {}}
+            | {"actor_user_id": None, "actor_name": REDACTED, "actor_org_id": None, "client_addr": ""}
+            | {"object_id": REDACTED, "detail": {}}  # nor how many bid on which section
         )
         if r.action in SEALED_ACTIONS and r.object_id not in opened
         else r

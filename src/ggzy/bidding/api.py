@@ -31,7 +31,7 @@ from ggzy.bidding.schemas import (
 from ggzy.bidding.store import BidStore
 from ggzy.common import sm2
 from ggzy.common.crypto import canonical_json
-from ggzy.common.errors import InvalidInput, NotFound
+from ggzy.common.errors import Conflict, InvalidInput, NotFound
 from ggzy.common.signing import PlatformKey, load_or_create
 from ggzy.db import Database
 from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
@@ -222,7 +222,7 @@ def decrypt(
 ) -> OpeningOut:
     now = clock.now()
     with db.transaction() as s:
-        opening.key_submit(
+        _, error = opening.key_submit(
             session=s,
             now=now,
             principal=p,
@@ -230,6 +230,8 @@ def decrypt(
             content_key=data.content_key,
             store=bid_store(request),
         )
+    if error is not None:  # the failed attempt is on record; the caller hears why
+        raise error
     return view(db, p, now, section_id)
 
 
@@ -243,6 +245,9 @@ def my_share(section_id: IdPath, db: DbDep, p: Principal = permit(Action.BACKUP_
         row = selectors.custodian_share(s, p, section_id)
         if row is None:
             raise NotFound("贵单位不是本标段备用解密密钥的保管单位", code="not_custodian")
+        if not selectors.opening_started(s, section_id):
+            # Released only after the deadline, so custodians cannot pool their shares early.
+            raise Conflict("投标截止、开标开始后才能取得备用解密份额", code="opening_not_started")
         from ggzy.tendering.backup import BackupKey
 
         bk = s.get(BackupKey, row.backup_key_id)
@@ -288,7 +293,9 @@ def backup_apply(
 ) -> OpeningOut:
     now = clock.now()
     with db.transaction() as s:
-        opening.backup_apply(session=s, now=now, principal=p, section_id=section_id, store=bid_store(request))
+        error = opening.backup_apply(session=s, now=now, principal=p, section_id=section_id, store=bid_store(request))
+    if error is not None:  # the failed attempt is on record; the caller hears why
+        raise error
     return view(db, p, now, section_id)
 
 

@@ -13,8 +13,8 @@ and names the section, the bidder, the ciphertext's SM3 and size, the plaintext'
 device fingerprint, so the platform can check everything about an envelope except its content,
 which it cannot read until the bidder hands over the content key at opening.
 
-``bid.json`` carries a random salt, so the published plaintext digest cannot be confirmed by
-guessing a price.
+``bid.json`` carries a random salt, so the plaintext digest in the header (which the platform
+holds before opening) cannot be confirmed by guessing a price.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ MAGIC = b"GGZYBID\x01"
 FORMAT = "ggzy-bid-envelope"
 VERSION = 1
 MAX_HEADER = 64 * 1024
+MAX_BID_JSON = 1024 * 1024
 MAX_PRICE = Decimal("9999999999999.99")  # what the money columns hold (NUMERIC(16,2))
 _CHUNK = 1 << 20
 _HEX_RE = re.compile(r"[0-9a-f]+")
@@ -133,9 +134,13 @@ def build_plaintext(bid: dict[str, Any], attachments: Iterable[Path]) -> bytes:
     sheet = validate_bid(bid)
     doc = {**bid, **sheet, "salt": secrets.token_hex(16)}
     buf = io.BytesIO()
+    files = list(attachments)
+    names = [p.name for p in files]
+    if len(set(names)) != len(names):
+        raise EnvelopeError("附件文件名重复，请改名后再封装", "attachment_duplicate")
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("bid.json", json.dumps(doc, ensure_ascii=False, indent=2))
-        for p in attachments:
+        for p in files:
             z.write(p, f"attachments/{p.name}")
     return buf.getvalue()
 
@@ -283,6 +288,8 @@ def parse_header(raw: bytes) -> dict[str, Any]:
     body = header.get("body") if isinstance(header, dict) else None
     if not isinstance(body, dict) or not isinstance(header.get("signature"), str):
         raise EnvelopeError("投标文件头缺少签名或内容", "envelope_malformed")
+    if set(header) != {"body", "signature"} or set(body) != set(_BODY_FIELDS):
+        raise EnvelopeError("投标文件头含有未签名或未知的字段", "envelope_malformed")
     for name, typ in _BODY_FIELDS.items():
         if not isinstance(body.get(name), typ) or isinstance(body.get(name), bool):
             raise EnvelopeError(f"投标文件头字段 {name} 缺失或类型不对", "envelope_malformed")
@@ -360,7 +367,11 @@ def decrypt(path: Path, content_key_hex: str) -> bytes:
 def price_sheet(plaintext: bytes) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(io.BytesIO(plaintext)) as z:
+            if z.getinfo("bid.json").file_size > MAX_BID_JSON:  # never inflate a bomb
+                raise EnvelopeError("bid.json 过大", "bid_incomplete")
             doc = json.loads(z.read("bid.json").decode("utf-8"))
+    except EnvelopeError:
+        raise
     except Exception as e:  # a malformed archive of the bidder's own making (its digest was signed)
         raise EnvelopeError("投标文件中没有可读的 bid.json", "bid_incomplete") from e
     if not isinstance(doc, dict):

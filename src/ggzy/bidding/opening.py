@@ -11,6 +11,7 @@ used where the tender documents provide it.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from ggzy.bidding.models import Bid, Opening
 from ggzy.bidding.store import BidStore
 from ggzy.common import audit, chronograph, shamir, sm2
 from ggzy.common.crypto import digest_of
-from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ggzy.common.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from ggzy.common.money import format_yuan
 from ggzy.identity.models import Organization
 from ggzy.identity.permissions import Action, Principal, allows_object
@@ -58,15 +59,25 @@ def ensure(session: Session, *, now: datetime, t: Tender) -> bool:
             return False
         tendering.tender_close(session, now, str(t.id))
         changed = True
+    failed: list[tuple[Section, Opening]] = []
     for s in t.sections:
         o = session.scalar(select(Opening).where(Opening.section_id == s.id))
         if o is None and t.status == TenderStatus.CLOSED.value:
-            _start(session, now=now, t=t, s=s)
+            o = _start(session, now=now, t=t, s=s)
             changed = True
+            if o.status == OpeningStatus.FAILED.value:
+                failed.append((s, o))
         # A window closes on time whatever became of the tender meanwhile (terminated, failed).
         elif o is not None and o.status == OpeningStatus.DECRYPTING.value and tender_now(t, now) >= o.decrypt_until:
             _window_close(session, now=now, t=t, o=o, actor=audit.SYSTEM)
             changed = True
+    if failed and len(failed) < len(t.sections):
+        # Some sections open, these do not: each gets its own public failure notice.
+        for s, o in failed:
+            publish_notice(
+                session, now=now, t=t, kind=NoticeKind.FAILURE, title=f"{t.name} {s.name}（流标公告）",
+                body=o.failure_reason, facts={"section": s.code},
+            )  # fmt: skip
     if changed:
         _advance(session, now=now, t=t)
     return changed
@@ -213,14 +224,16 @@ def _stored_intact(bid: Bid, store: BidStore) -> bool:
 
 def key_submit(
     *, session: Session, now: datetime, principal: Principal, section_id: int, content_key: str, store: BidStore
-) -> Bid:
+) -> tuple[Bid, DomainError | None]:
+    """Decrypt the caller's bid. A wrong key is not an exception here: the failed attempt is
+    recorded (the caller commits it) and returned as the error to report."""
     t, s, o = locked(session, now=now, section_id=section_id)
-    state.transition("key_submit", OpeningStatus(o.status))
     bid = own_bid(session, principal, s.id)
+    if o.status != OpeningStatus.DECRYPTING.value and o.decrypt_until <= tender_now(t, now):
+        raise Conflict("解密时限已过", code="decryption_window_closed")
+    state.transition("key_submit", OpeningStatus(o.status))
     if bid.outcome == Outcome.OPENED.value:
         raise Conflict("贵单位的投标文件已解密", code="already_decrypted")
-    if tender_now(t, now) >= o.decrypt_until:
-        raise Conflict("解密时限已过", code="decryption_window_closed")
     if not _stored_intact(bid, store):
         # The bidder did its part; the platform lost or damaged the file: 撤回, not 撤销.
         bid.outcome = Outcome.WITHDRAWN.value
@@ -229,7 +242,7 @@ def key_submit(
             session, now=now, actor=audit.SYSTEM, action="opening.storage_fault", object_type="tender_section",
             object_id=s.id, detail={"seq": bid.seq},
         )  # fmt: skip
-        return bid
+        return bid, None
     try:
         _decrypt_into(bid, store=store, content_key=content_key.strip().lower(), via="bidder", now=now)
     except envelope.EnvelopeError as e:
@@ -242,7 +255,8 @@ def key_submit(
             object_id=s.id,
             detail={"seq": bid.seq, "code": e.code},
         )
-        raise InvalidInput(f"解密失败：{e}（可在解密时限内重试）", code=f"decrypt_{e.code}") from e
+        return bid, InvalidInput(f"解密失败：{e}（可在解密时限内重试）", code=f"decrypt_{e.code}")
+    # The price stays out of the log until every bid is decrypted (电子招标投标办法第三十条).
     audit.record(
         session,
         now=now,
@@ -250,9 +264,9 @@ def key_submit(
         action="opening.decrypt",
         object_type="tender_section",
         object_id=s.id,
-        after={"seq": bid.seq, "sheet": bid.sheet},
+        after={"seq": bid.seq, "sheet_digest": digest_of(bid.sheet)},
     )
-    return bid
+    return bid, None
 
 
 def window_close(session: Session, now: datetime, opening_id: str) -> None:
@@ -269,7 +283,7 @@ def window_close_early(
     """The host may end the window before its time only once every bid is decrypted."""
     t, s, o = locked(session, now=now, section_id=section_id, principal=principal, perm=Action.OPENING_HOST)
     state.transition("window_close", OpeningStatus(o.status))
-    if any(b.outcome != Outcome.OPENED.value for b in bids_of(session, s.id)):
+    if any(b.outcome is None for b in bids_of(session, s.id)):
         raise Conflict("仍有投标文件未解密，须等待解密时限届满", code="decryption_pending")
     _window_close(session, now=now, t=t, o=o, actor=actor_of(principal))
     return o
@@ -336,44 +350,52 @@ def share_handin(
     return row
 
 
-def backup_apply(*, session: Session, now: datetime, principal: Principal, section_id: int, store: BidStore) -> Opening:
-    """The host runs the backup route once the window is over and enough shares are in."""
+def backup_apply(
+    *, session: Session, now: datetime, principal: Principal, section_id: int, store: BidStore
+) -> DomainError | None:
+    """The host runs the backup route once the window is over and enough shares are in; a failure
+    is recorded (the caller commits it) and returned as the error to report."""
     _, s, o = locked(session, now=now, section_id=section_id, principal=principal, perm=Action.OPENING_HOST)
     state.transition("backup_apply", OpeningStatus(o.status))
     bk = backup.key_for(session, s.id)
     if bk is None:
         raise Conflict("本标段未设备用解密", code="no_backup_route")
     if not _try_backup(session, now=now, o=o, store=store):
-        raise Conflict(f"备用解密须至少 {bk.threshold} 家保管单位提交正确的份额", code="shares_insufficient")
-    return o
+        return Conflict(f"备用解密须至少 {bk.threshold} 家保管单位提交正确的份额", code="shares_insufficient")
+    return None
+
+
+def _recover(bk: backup.BackupKey, shares: list[str]) -> str | None:
+    """The backup private key from any k of the handed-in shares that fit the public key: one
+    wrong share (a slip, or a custodian's mischief) does not block the others (n is at most 9)."""
+    for combo in itertools.combinations(shares, bk.threshold):
+        try:
+            private_hex = shamir.combine(list(combo)).hex()
+            if sm2.decrypt(private_hex, sm2.encrypt(bk.public_hex, b"ggzy-backup-check")) == b"ggzy-backup-check":
+                return private_hex
+        except (shamir.ShareError, sm2.SM2Error, ValueError):
+            continue
+    return None
 
 
 def _try_backup(session: Session, *, now: datetime, o: Opening, store: BidStore) -> bool:
     bk = backup.key_for(session, o.section_id)
     assert bk is not None
     pending = [b for b in bids_of(session, o.section_id) if b.outcome is None]
-    shares = [
-        r.handed_in
+    rows = [
+        r
         for r in session.scalars(select(backup.BackupShare).where(backup.BackupShare.backup_key_id == bk.id))
         if r.handed_in
     ]
     if not pending:
         return True
-    if len(shares) < bk.threshold:
+    if len(rows) < bk.threshold:
         return False
-    try:
-        private_hex = shamir.combine(shares).hex()
-    except shamir.ShareError:
-        private_hex = ""
-    # A wrong share gives a different key: check it decrypts a challenge made to the public key.
-    try:
-        ok = sm2.decrypt(private_hex, sm2.encrypt(bk.public_hex, b"ggzy-backup-check")) == b"ggzy-backup-check"
-    except (sm2.SM2Error, ValueError):
-        ok = False
-    if not ok:
+    private_hex = _recover(bk, [r.handed_in or "" for r in rows])
+    if private_hex is None:
         audit.record(
             session, now=now, actor=audit.SYSTEM, action="opening.backup_failed", object_type="tender_section",
-            object_id=o.section_id, detail={"reason": "份额组合后与备用解密公钥不符"},
+            object_id=o.section_id, detail={"reason": "任何 k 份份额的组合都与备用解密公钥不符", "shares": len(rows)},
         )  # fmt: skip
         return False
     for bid in pending:
@@ -429,20 +451,24 @@ def entry_classify(
 
 
 def record_of(session: Session, o: Opening) -> dict[str, Any]:
-    """The opening record (开标记录表) as it stands: one row per bid in the order received."""
+    """The opening record (开标记录表) as it stands: one row per bid in the order received. While
+    bidders are still decrypting, names and prices are withheld: they are announced only once
+    decryption is over (电子招标投标办法第三十条), so no bidder decides whether to decrypt after
+    seeing the others' prices."""
     s = session.get(Section, o.section_id)
     t = session.get(Tender, o.tender_id)
     assert s is not None and t is not None
     rows = []
+    sealed = o.status == OpeningStatus.DECRYPTING.value
     for bid in bids_of(session, o.section_id):
         org = session.get(Organization, bid.bidder_org_id)
         assert org is not None
-        sheet = bid.sheet or {}
+        sheet = {} if sealed else (bid.sheet or {})
         rows.append(
             {
                 "seq": bid.seq,
-                "bidder": org.name,
-                "credit_code": org.credit_code,
+                "bidder": "（解密结束后公布）" if sealed else org.name,
+                "credit_code": "" if sealed else org.credit_code,
                 "price": sheet.get("price"),
                 "duration_days": sheet.get("duration_days"),
                 "quality": sheet.get("quality"),
@@ -494,6 +520,7 @@ def record_publish(*, session: Session, now: datetime, principal: Principal, sec
         body=body,
         facts={
             "section": s.code,
+            "record": record,  # the record_digest is the SM3 of this object's canonical JSON
             "record_digest": o.record_digest,
             "rows": record["rows"],
             "digests": [

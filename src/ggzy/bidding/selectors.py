@@ -172,3 +172,7 @@ def openings_for(session: Session, principal: Principal, *, limit: int = 20) -> 
     ).all()
     out = [(o, t, s) for o, t, s in rows if may_watch(session, principal, t, s.id)]
     return out[:limit]
+
+
+def opening_started(session: Session, section_id: int) -> bool:
+    return session.scalar(select(Opening.id).where(Opening.section_id == section_id)) is not None

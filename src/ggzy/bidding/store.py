@@ -4,7 +4,8 @@ An upload streams into a temporary file on the same file system while the envelo
 it; the file is fsync'd, renamed to its digest and the directory fsync'd before the database row
 is committed, and the receipt is sent only after that commit. So a bid that got a receipt is on
 disk and in the database even if the machine loses power a moment later; a file without a row
-(the process died before the commit) is never counted and is swept as an orphan.
+(the process died before the commit) is never counted: nothing refers to it. ``orphans`` lists
+such files (and stale temporary uploads) for the operator to remove.
 """
 
 from __future__ import annotations
@@ -59,3 +60,9 @@ class BidStore:
 
     def exists(self, digest: str) -> bool:
         return self.path(digest).exists()
+
+    def orphans(self, referenced: set[str]) -> list[Path]:
+        """Stored envelopes no bid row refers to, and temporary uploads; the caller decides."""
+        out = [p for p in self.root.glob("??/*") if p.is_file() and p.name not in referenced]
+        tmp = self.root / "tmp"
+        return out + (sorted(tmp.iterdir()) if tmp.exists() else [])

@@ -235,14 +235,16 @@ def _room_action(path: str, perm: Action, fn: Any) -> None:
                 msg = fn(s, clock.now(), p, section_id, form, request)
         except DomainError as e:
             return _back(back, e)
+        if isinstance(msg, DomainError):  # recorded and committed, but still a refusal to report
+            return _back(back, msg)
         return redirect(back, msg)
 
     handler.__name__ = "opening_" + path.replace("/", "_").replace("{", "").replace("}", "")
     router.add_api_route(f"/sections/{{section_id}}/opening/{path}", handler, methods=["POST"], include_in_schema=False)
 
 
-def _decrypt(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str:
-    bid = opening.key_submit(
+def _decrypt(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str | DomainError:
+    bid, error = opening.key_submit(
         session=s,
         now=now,
         principal=p,
@@ -250,6 +252,8 @@ def _decrypt(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Reque
         content_key=str(form.get("content_key", "")),
         store=bid_store(request),
     )
+    if error is not None:
+        return error
     return "解密成功" if bid.outcome == Outcome.OPENED.value else bid.outcome_reason
 
 
@@ -265,9 +269,9 @@ def _close(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request
     return "解密已结束，请各投标人确认开标记录"
 
 
-def _backup(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str:
-    opening.backup_apply(session=s, now=now, principal=p, section_id=sid, store=bid_store(request))
-    return "已执行备用解密"
+def _backup(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str | DomainError:
+    error = opening.backup_apply(session=s, now=now, principal=p, section_id=sid, store=bid_store(request))
+    return error or "已执行备用解密"
 
 
 def _classify(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str:

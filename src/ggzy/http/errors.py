@@ -64,6 +64,15 @@ FIELD_NAMES = {
     "docs_end": "文件发出截止时间",
     "question_deadline": "提问截止时间",
     "bid_deadline": "投标截止时间",
+    "decryption_minutes": "开标解密时限",
+    "backup_threshold": "备用解密门限",
+    "backup_custodian_credit_codes": "备用解密保管单位",
+    "content_key": "内容密钥",
+    "share": "备用解密份额",
+    "public_key": "公钥",
+    "signature": "签名",
+    "nonce": "挑战码",
+    "fingerprint": "密钥指纹",
 }
 
 HTTP_MESSAGES = {

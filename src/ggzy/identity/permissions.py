@@ -184,10 +184,9 @@ TABLE: dict[Action, Rule] = {
     ),
     Action.OPENING_DECRYPT: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}, "电子招标投标办法第三十一条"),
     Action.OPENING_RESPOND: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}, "招标投标法实施条例第四十四条"),
+    # 实施条例第四十四条: the tenderer (or its agency) answers objections at the opening.
     Action.OPENING_ANSWER: Rule(
-        Kind.WRITE,
-        {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG, Role.OPERATOR: Scope.OWN_BRANCH},
-        "招标投标法实施条例第四十四条",
+        Kind.WRITE, {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG}, "招标投标法实施条例第四十四条"
     ),
     # The trading centre hosts the opening (close the window early, the backup route, publish the record).
     Action.OPENING_HOST: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "电子招标投标办法第二十九至三十一条"),

@@ -6,7 +6,8 @@ The private half is split at once with Shamir's scheme (k of n) and each share i
 one custodian organisation's registered SM2 key; the whole private key exists only in memory for
 that moment and is never stored, so neither the platform's operators nor a database
 administrator can open a bid early. After the deadline k custodians decrypt their shares on their
-own machines and hand them in; the opening recombines them (``ggzy.bidding.backup_route``).
+own machines and hand them in (released to them only after the deadline, so they cannot pool
+them early); the opening recombines them (``ggzy.bidding.opening``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ggzy.common import audit, shamir, sm2
 from ggzy.common.errors import Conflict, InvalidInput
 from ggzy.common.orm import Base
 from ggzy.identity import selectors as identity_selectors
+from ggzy.identity.enums import OrgRole
 from ggzy.identity.models_keys import OrgKey
 from ggzy.identity.rules import validate_uscc
 from ggzy.tendering.models import Tender
@@ -64,6 +66,9 @@ def custodians_from(session: Session, credit_codes: list[str], threshold: int) -
         org = identity_selectors.org_by_credit_code(session, validate_uscc(raw))
         if org is None:
             raise InvalidInput(f"备用解密保管单位 {raw} 未在平台登记", code="custodian_unknown")
+        if OrgRole.BIDDER in org.role_set:
+            # A custodian that may also bid could help open its competitors' bids.
+            raise InvalidInput(f"投标人/供应商（{org.name}）不能担任备用解密保管单位", code="custodian_is_bidder")
         ids.append(org.id)
     if len(ids) < 2 or not 2 <= threshold <= len(ids):
         raise InvalidInput(

@@ -86,6 +86,9 @@ def tender_in(form: dict[str, str], sandbox: bool) -> TenderIn:
         "content": form.get("content", "").strip(),
         "sections": _section_rows(form),
         "invitee_credit_codes": [c.strip() for c in form.get("invitees", "").splitlines() if c.strip()],
+        "backup_custodian_credit_codes": [c.strip() for c in form.get("custodians", "").splitlines() if c.strip()],
+        "backup_threshold": form.get("backup_threshold", "").strip() or "0",
+        "decryption_minutes": form.get("decryption_minutes", "").strip() or "30",
     }
     for field, label in SCHEDULE_FIELDS.items():
         values[field] = aware(form.get(field), label)
@@ -103,6 +106,9 @@ def values_of(t: Tender) -> dict[str, Any]:
         "content": t.content,
         "acceleration": str(t.acceleration),
         "invitees": "",
+        "custodians": "",
+        "backup_threshold": str(t.backup_threshold),
+        "decryption_minutes": str(t.decryption_minutes),
     }
     for field in SCHEDULE_FIELDS:
         v[field] = local_input(getattr(t, field))
@@ -143,6 +149,10 @@ def _form_context(
 
 def _invitee_codes(s: Session, t: Tender) -> str:
     return "\n".join(o.credit_code for i in t.invitees if (o := s.get(Organization, i)) is not None)
+
+
+def _custodian_codes(s: Session, t: Tender) -> str:
+    return "\n".join(o.credit_code for i in t.backup_custodians if (o := s.get(Organization, i)) is not None)
 
 
 @router.get("/tenders")
@@ -257,7 +267,7 @@ def tender_edit_page(
         t = core.tender_for(s, p, tender_id)
         if not allows_object(p, Action.TENDER_MANAGE, t):
             return redirect(f"/tenders/{t.id}", "只有招标人或其代理机构可以修改该招标项目")
-        values = values_of(t) | {"invitees": _invitee_codes(s, t)}
+        values = values_of(t) | {"invitees": _invitee_codes(s, t), "custodians": _custodian_codes(s, t)}
         return render(request, "tendering/form.html", _form_context(s, request, p, values, t))
 
 

@@ -140,7 +140,10 @@ def notice_detail(
         versions = selectors.tender_notices(s, t.id)
         # A later notice replaces this one only if it is of the same kind, or changes a tender notice.
         changes = {n.kind} | ({"clarification"} if n.kind in ("tender", "invitation") else set())
-        newer = [v for v in versions if v.version > n.version and v.kind in changes]
+        section = n.facts.get("section")  # a section's notice is replaced only by that section's
+        newer = [
+            v for v in versions if v.version > n.version and v.kind in changes and v.facts.get("section") == section
+        ]
         return render(
             request,
             "portal/notice.html",
