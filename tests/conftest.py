@@ -130,7 +130,11 @@ def clock() -> FixedClock:
 def settings(tmp_path: Path) -> Settings:
     # Sessions outlive the clock moves of lifecycle tests (months of statutory periods).
     return Settings(
-        env="test", database_url="sqlite://", data_dir=tmp_path, cookie_secure=True, chronograph_seconds=0,
+        env="test",
+        database_url="sqlite://",
+        data_dir=tmp_path,
+        cookie_secure=True,
+        chronograph_seconds=0,
         session_hours=24 * 400,
     )
 

@@ -296,8 +296,11 @@ def test_county_operator_sees_only_its_branch(client_for: Callable[[str], TestCl
 def test_regulator_sees_only_its_jurisdiction(client_for: Callable[[str], TestClient], db: Database) -> None:
     with db.session(write=False) as s:
         # Drafts are their parties' business only: not even the sector's regulator sees them.
-        construction = set(s.scalars(select(Project.id).where(
-            Project.jurisdiction == Jurisdiction.CONSTRUCTION, Project.status != "draft")))
+        construction = set(
+            s.scalars(
+                select(Project.id).where(Project.jurisdiction == Jurisdiction.CONSTRUCTION, Project.status != "draft")
+            )
+        )
     listed = _listed(client_for("regulator"))
     assert {p["id"] for p in listed} == construction and construction
     assert {p["jurisdiction"] for p in listed} == {"construction"}
