@@ -54,7 +54,7 @@ def receipt_out(receipt: dict[str, Any], signature: str, status: str) -> Receipt
 
 @router.get("/sections/{section_id}/sealing", response_model=SealingOut, summary="封装投标文件所需的参数")
 def sealing(section_id: IdPath, request: Request, db: DbDep, p: Principal = permit(Action.NOTICE_READ)) -> SealingOut:
-    with db.session() as s:
+    with db.session(write=False) as s:
         info = submission.sealing_info(s, p, section_id)
     return SealingOut(**info, max_bytes=request.app.state.settings.bid_max_bytes)
 
@@ -83,7 +83,7 @@ async def submit(
     p: Principal = permit(Action.BID_SUBMIT),
 ) -> ReceiptOut:
     def precheck() -> None:
-        with db.session() as s:
+        with db.session(write=False) as s:
             submission.precheck(s, now=clock.now(), principal=p, section_id=section_id)
 
     await run_in_threadpool(precheck)  # refuse a late or ineligible bid before reading its bytes
@@ -130,7 +130,7 @@ async def submit(
 
 def _discard_unreferenced(db: Database, store: BidStore, digest: str) -> None:
     """A refused upload leaves nothing behind (unless an accepted bid is the very same file)."""
-    with contextlib.suppress(Exception), db.session() as s:
+    with contextlib.suppress(Exception), db.session(write=False) as s:
         if s.scalar(select(Bid.id).where(Bid.digest == digest).limit(1)) is None:
             store.discard(digest)
 
@@ -148,7 +148,7 @@ def withdraw(
 
 @router.get("/sections/{section_id}/bids/mine", response_model=list[MyBidOut], summary="本单位在该标段的投标文件与回执")
 def mine(section_id: IdPath, db: DbDep, p: Principal = permit(Action.BID_OWN)) -> list[MyBidOut]:
-    with db.session() as s:
+    with db.session(write=False) as s:
         return [
             MyBidOut(
                 receipt=b.receipt,
@@ -173,7 +173,7 @@ def verify_receipt(
     key = platform_key(request)
     if not sm2.verify(key.public_hex, canonical_json(data.receipt), data.signature):
         return ReceiptVerifyOut(valid=False, message="签名无效：回执不是本平台签发的，或内容已被改动")
-    with db.session() as s:
+    with db.session(write=False) as s:
         status = submission.receipt_status(s, data.receipt)
     if status is None:
         return ReceiptVerifyOut(valid=False, message="签名有效，但平台没有这份投标文件的记录")
@@ -185,7 +185,7 @@ def verify_receipt(
 
 
 def _ensure(db: Database, now: datetime, section_id: int) -> None:
-    with db.session() as s:
+    with db.session(write=False) as s:
         due = selectors.needs_ensure(s, now, section_id)
     if due:
         with db.transaction() as s:
@@ -198,7 +198,7 @@ def _ensure(db: Database, now: datetime, section_id: int) -> None:
 
 def view(db: Database, p: Principal, now: datetime, section_id: int) -> OpeningOut:
     _ensure(db, now, section_id)
-    with db.session() as s:
+    with db.session(write=False) as s:
         return OpeningOut(**selectors.opening_view(s, p, now, section_id))
 
 
@@ -241,7 +241,7 @@ def decrypt(
     summary="本单位保管的备用解密份额（加密）",
 )
 def my_share(section_id: IdPath, db: DbDep, p: Principal = permit(Action.BACKUP_HANDIN)) -> WrappedShareOut:
-    with db.session() as s:
+    with db.session(write=False) as s:
         row = selectors.custodian_share(s, p, section_id)
         if row is None:
             raise NotFound("贵单位不是本标段备用解密密钥的保管单位", code="not_custodian")

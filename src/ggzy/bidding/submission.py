@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ggzy.bidding import eligibility
 from ggzy.bidding.enums import BidStatus
@@ -45,7 +45,9 @@ def section_for(
     section = session.get(Section, section_id)
     if section is None:
         raise NotFound(f"标段 {section_id} 不存在", code="section_not_found")
-    q = select(Tender).where(Tender.id == section.tender_id)
+    # Only the tender row: its eager relationships (project, parties, branch) cost a dozen queries
+    # per bid, which the deadline surge cannot afford.
+    q = select(Tender).where(Tender.id == section.tender_id).options(lazyload("*"))
     # A shared lock: bidders don't wait for each other, but a status change (closing, termination)
     # waits for bids in flight and they for it (PostgreSQL FOR SHARE; SQLite serialises writes).
     t = session.scalar(q.with_for_update(read=True) if lock else q)

@@ -87,7 +87,7 @@ async def keys_revoke(
 def bid_page(
     section_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.BID_OWN)
 ) -> Response:
-    with db.session() as s:
+    with db.session(write=False) as s:
         t, sec = submission.section_for(s, p, section_id)
         info = submission.sealing_info(s, p, section_id)
         mine = submission.my_bids(s, p, section_id)
@@ -173,7 +173,7 @@ async def bid_upload(
 
 
 def _precheck(db: Any, clock: Any, p: Principal, section_id: int) -> None:
-    with db.session() as s:
+    with db.session(write=False) as s:
         submission.precheck(s, now=clock.now(), principal=p, section_id=section_id)
 
 
@@ -208,7 +208,7 @@ def opening_page(
         if e.code != "opening_not_started":
             raise
         room = None
-    with db.session() as s:
+    with db.session(write=False) as s:
         t, sec = submission.section_for(s, p, section_id)
         return render(
             request,

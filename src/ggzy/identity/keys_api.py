@@ -89,7 +89,7 @@ def key_challenge(db: DbDep, clock: ClockDep, p: Principal = permit(Action.KEY_M
 
 @router.get("/keys", response_model=list[KeyOut], summary="本单位的 SM2 密钥（含已吊销）")
 def key_list(db: DbDep, p: Principal = permit(Action.KEY_MANAGE)) -> list[KeyOut]:
-    with db.session() as s:
+    with db.session(write=False) as s:
         return [key_out(k) for k in keys.org_keys(s, p.org_id)] if p.org_id else []
 
 

@@ -109,6 +109,9 @@ class TenderOut(BaseModel):
     question_deadline: datetime | None
     bid_deadline: datetime | None
     acceleration: int
+    decryption_minutes: int = Field(description="开标解密时限（分钟）")
+    backup_threshold: int = Field(description="备用解密门限 k；0 表示不设备用解密")
+    backup_custodians: int = Field(description="备用解密保管单位数 n")
     published_at: datetime | None
     sections: list[SectionOut]
     review_comment: str
