@@ -22,6 +22,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bidder_app, name="bidder")
+bids_app = typer.Typer(help="投标文件存储（运维）", no_args_is_help=True)
+app.add_typer(bids_app, name="bids")
 console = Console()
 
 
@@ -176,3 +178,28 @@ def audit_verify() -> None:
         return
     console.print(f"[red]审计链校验失败：第一个问题事件为第 {result.first_bad_seq} 号 —— {result.reason}[/red]")
     raise typer.Exit(1)
+
+
+@bids_app.command("orphans")
+def bids_orphans(
+    older_than: int = typer.Option(60, "--older-than", min=1, help="只列出早于此分钟数的文件（正在上传的不算）"),
+    delete: bool = typer.Option(False, "--delete", help="删除列出的文件"),
+) -> None:
+    """列出（或删除）没有投标记录的投标文件和残留的临时上传（如进程崩溃所留）。它们从不计入投标。"""
+    import time
+
+    from sqlalchemy import select
+
+    from ggzy.bidding.models import Bid
+    from ggzy.bidding.store import BidStore
+
+    store = BidStore(get_settings().data_dir / "bids")
+    with _db().session(write=False) as s:
+        referenced = set(s.scalars(select(Bid.digest)))
+    cutoff = time.time() - older_than * 60
+    found = [p for p in store.orphans(referenced) if p.stat().st_mtime < cutoff]
+    for p in found:
+        console.print(str(p))
+        if delete:
+            p.unlink(missing_ok=True)
+    console.print(f"{'已删除' if delete else '共'} {len(found)} 个无投标记录的文件")

@@ -104,7 +104,7 @@ async def submit(
     key = platform_key(request)
 
     def work() -> tuple[ReceiptOut, bool]:
-        store.commit(f, tmp, digest)
+        created = store.commit(f, tmp, digest)
         try:
             with db.transaction() as s:
                 bid, new = submission.bid_submit(
@@ -119,7 +119,8 @@ async def submit(
                 )
                 return receipt_out(bid.receipt, bid.receipt_signature, bid.status), new
         except BaseException:
-            _discard_unreferenced(db, store, digest)
+            if created:  # never delete a copy another upload (or an accepted bid) relies on
+                _discard_unreferenced(db, store, digest)
             raise
 
     out, new = await run_in_threadpool(work)

@@ -38,8 +38,9 @@ class BidStore:
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="up-")
         return os.fdopen(fd, "wb"), Path(name)
 
-    def commit(self, f: BinaryIO, tmp: Path, digest: str) -> Path:
-        """Make the finished upload durable under its digest (idempotent for identical content)."""
+    def commit(self, f: BinaryIO, tmp: Path, digest: str) -> bool:
+        """Make the finished upload durable under its digest; returns whether this upload put the
+        file there (False: identical content was already stored, and this copy is dropped)."""
         f.flush()
         os.fsync(f.fileno())
         f.close()
@@ -47,10 +48,10 @@ class BidStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
             tmp.unlink()
-        else:
-            os.replace(tmp, final)
-            _fsync_dir(final.parent)
-        return final
+            return False
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return True
 
     def discard(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)

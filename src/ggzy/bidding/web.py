@@ -145,7 +145,7 @@ async def bid_upload(
             if isinstance(e, envelope.EnvelopeError):
                 raise InvalidInput(str(e), code=e.code) from e
             raise
-        store.commit(f, tmp, digest)
+        created = store.commit(f, tmp, digest)
         try:
             with db.transaction() as s:
                 bid, new = submission.bid_submit(
@@ -160,7 +160,8 @@ async def bid_upload(
                 )
                 return f"{'已递交' if new else '该文件此前已递交'}：回执号 {bid.seq}，SM3 {bid.digest[:16]}…"
         except BaseException:
-            _discard_unreferenced(db, store, digest)
+            if created:
+                _discard_unreferenced(db, store, digest)
             raise
 
     try:
