@@ -20,13 +20,16 @@ from ggzy.http.pages import make_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 # Requests that would tie a client address to a section before opening (bids, keys, decryption).
-BIDDER_PATHS = re.compile(r"^(/api/v1)?/(sections/\d+/(bids?|opening|sealing)|keys|auth/cert-)")
+BIDDER_PATHS = re.compile(
+    r"^(/api/v1)?/(sections/\d+/(bids?|opening|sealing)|tenders/\d+/(obtain|documents/\d+)|keys|auth/cert-)"
+)
 
 
 class HideBidders(logging.Filter):
     """The access log keeps method, path and status but not the client address of bidding
-    requests: who bid on a section is recorded only in the audit log (招标投标法第二十二条 keeps
-    the bidders secret before opening)."""
+    requests, nor of obtaining and downloading tender documents (which reveals potential
+    bidders): who takes part is recorded only in the audit log (招标投标法第二十二条 keeps them
+    secret before opening)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args

@@ -212,6 +212,11 @@ def test_audit_log_does_not_name_bidders_before_opening(client_for, clock, db, m
         assert r.status_code == 200, r.text
         events = [e for e in r.json() if e["action"].startswith("bid.")]
         assert len(events) == 3 and {e["actor_name"] for e in events} == {"（开标前保密）"}, events
+        assert {e["object_id"] for e in events} == {"（开标前保密）"}, "nor on which section"
+        one = client_for(username).get(
+            f"/api/v1/audit/events?object_type=tender_section&object_id={world.sections[0]}&limit=500"
+        )
+        assert not [e for e in one.json() if e["action"].startswith("bid.")], "nor how many bid on it"
         names = sorted(
             {e["actor_name"] for e in events if e["actor_org_id"] in org_ids or any(x in e["actor_name"] for x in who)}
         )

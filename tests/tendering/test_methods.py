@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ggzy.bidding.rules import MIN_BIDS
 from ggzy.common.audit import AuditEvent
 from ggzy.common.chronograph import DatedEvent, run_due
 from ggzy.dated_events import HANDLERS
-from ggzy.tendering.enums import Method
 from tests.bidding.helpers import bidder, seal, submit
 from tests.tendering.helpers import accepted_project_id, tender_body
 from tests.tendering.helpers_bids import bid_on_sections, bidders, bidders_for, min_bids
@@ -78,13 +76,16 @@ def test_method_lifecycle_through_failure_and_retender(method, client_for, clock
     assert _due(db, clock) == 1 and _due(db, clock) == 0
     got = owner.get(f"/api/v1/tenders/{tid}").json()
     assert got["status"] == "failed", got
-    need = MIN_BIDS[Method(method)]
+    need = min_bids(method)
+    row = next(
+        r for r in owner.get("/api/v1/tender-rules").json() if r["method"] == method and r["key"] == "min_bidders"
+    )
     notices = owner.get(f"/api/v1/tenders/{tid}/notices").json()
     assert [n["kind"] for n in notices][-2:] == ["invitation" if invited else "tender", "failure"]
     assert notices[-1]["supersedes_id"] == notices[-2]["id"] and notices[-1]["body"] == got["end_reason"]
     for s in t["sections"]:
-        assert f"{s['name']}：截止时共 0 家投标，不足 {need.count} 家" in got["end_reason"]
-    assert need.basis in got["end_reason"]
+        assert f"{s['name']}：截止时共 0 家投标，不足 {need} 家" in got["end_reason"]
+    assert row["amount"] == need and row["basis"] in got["end_reason"]  # the rule row in force, cited
     # Nothing is left for the centre to declare: a failed tender cannot fail again.
     clock.advance(timedelta(hours=2))
     assert owner.post(f"/api/v1/tenders/{tid}/fail", json={"reason": "投标人不足三家"}).status_code == 403

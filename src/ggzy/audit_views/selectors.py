@@ -40,7 +40,10 @@ def events(
         stmt = stmt.where(and_(AuditEvent.object_type == "project", AuditEvent.object_id.in_(ids)))
     elif scope is not Scope.ANY:
         return []
-    return _sealed_until_opening(session, session.scalars(stmt).all())
+    rows = _sealed_until_opening(session, session.scalars(stmt).all())
+    if object_id:  # asking about one section must not count its sealed bid events either
+        rows = [r for r in rows if r.object_id != REDACTED]
+    return rows
 
 
 # Events that name a section's bidder. The log keeps them whole (its hash chain covers them), but

@@ -50,6 +50,8 @@ MAX_BID_JSON = 1024 * 1024
 MAX_PRICE = Decimal("9999999999999.99")  # what the money columns hold (NUMERIC(16,2))
 _CHUNK = 1 << 20
 _HEX_RE = re.compile(r"[0-9a-f]+")
+_PRICE_RE = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
+DEVICE_PARTS = ("cpu", "disk", "mac", "host")
 # The opening record's fields (开标记录表) and their Chinese names.
 PRICE_SHEET = {
     "price": "投标报价（元）",
@@ -106,8 +108,8 @@ def validate_bid(bid: dict[str, Any]) -> dict[str, Any]:
     bad_price = EnvelopeError(
         "投标报价应为大于 0、至多两位小数、不超过 9999999999999.99 的金额（元）", "bid_price_invalid"
     )
-    if isinstance(bid["price"], (bool, float)):
-        raise bad_price  # floats are not exact money; write the price as a string or an integer
+    if isinstance(bid["price"], (bool, float)) or not _PRICE_RE.fullmatch(str(bid["price"])):
+        raise bad_price  # exact money only: digits, at most two decimals (no floats, exponents, signs)
     try:
         price = Decimal(str(bid["price"]))
         exact = price.is_finite() and price == price.quantize(Decimal("0.01"))
@@ -117,7 +119,7 @@ def validate_bid(bid: dict[str, Any]) -> dict[str, Any]:
         raise bad_price
     raw_days = bid["duration_days"]
     days = raw_days if isinstance(raw_days, int) and not isinstance(raw_days, bool) else None
-    if isinstance(raw_days, str) and raw_days.strip().isdigit():
+    if isinstance(raw_days, str) and raw_days.strip().isascii() and raw_days.strip().isdigit():
         days = int(raw_days.strip())
     if days is None or not 0 < days <= 36500:
         raise EnvelopeError("工期/交货期应为 1 至 36500 的整数天数", "bid_duration_invalid")
@@ -304,10 +306,16 @@ def parse_header(raw: bytes) -> dict[str, Any]:
     if "bidder" not in wraps or set(wraps) - {"bidder", "backup"}:
         raise EnvelopeError("投标文件未封装投标人的解密密钥，或含未知的解密途径", "envelope_malformed")
     for entry in wraps.values():
-        if not isinstance(entry, dict) or not _hex(entry.get("key"), 16) or not _hex(entry.get("ciphertext")):
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"key", "ciphertext"}
+            or not _hex(entry["key"], 16)
+            or not _hex(entry["ciphertext"])
+        ):
             raise EnvelopeError("投标文件头的密钥封装项不正确", "envelope_malformed")
-    if not all(isinstance(v, str) and _hex(v, 64) for v in body["device"].values()):
-        raise EnvelopeError("设备指纹应为各项的 SM3 摘要", "envelope_malformed")
+    device = body["device"]
+    if set(device) - set(DEVICE_PARTS) or not all(isinstance(v, str) and _hex(v, 64) for v in device.values()):
+        raise EnvelopeError("设备指纹应为 cpu、disk、mac、host 各项的 SM3 摘要", "envelope_malformed")
     if canonical_json(header) != raw:
         # One envelope, one byte sequence: the file digest then names exactly what was signed.
         raise EnvelopeError("投标文件头不是规范化 JSON（键排序、无空格、UTF-8）", "envelope_malformed")

@@ -2,9 +2,9 @@
 backup route, and the opening record.
 
 At the deadline the bid list is frozen (submission checks the clock) and each section's opening
-starts, or fails when too few bids came in (``rules.MIN_BIDS``). Each bidder hands in its content
-key (``ggzy bidder decrypt-key``) within the window; the platform decrypts, checks the digest the
-bidder signed and reads the price sheet. What is not decrypted follows 电子招标投标办法第三十一条:
+starts, or fails when too few bids came in (``rules.min_bids``, a dated rule row). Each bidder
+hands in its content key (``ggzy bidder decrypt-key``) within the window; the platform decrypts,
+checks the digest the bidder signed and reads the price sheet. What is not decrypted follows 电子招标投标办法第三十一条:
 the bidder's fault means 撤销 (revoked), anyone else's 撤回 (withdrawn), and the backup route is
 used where the tender documents provide it.
 """
@@ -32,8 +32,8 @@ from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.services import actor_of
 from ggzy.tendering import backup
 from ggzy.tendering import services as tendering
-from ggzy.tendering.core import act, publish_notice, tender_now, wall_time
-from ggzy.tendering.enums import Method, NoticeKind, TenderStatus
+from ggzy.tendering.core import act, publish_notice, rules_for, tender_now, wall_time
+from ggzy.tendering.enums import NoticeKind, TenderStatus
 from ggzy.tendering.models import Section, Tender
 
 PENDING_BACKUP = "待备用解密"
@@ -111,7 +111,7 @@ def _start(session: Session, *, now: datetime, t: Tender, s: Section) -> Opening
     count = session.scalar(
         select(func.count(Bid.id)).where(Bid.section_id == s.id, Bid.status == BidStatus.ACCEPTED.value)
     )
-    need = rules.MIN_BIDS[Method(t.method)]
+    need = rules.min_bids(rules_for(session, t, now))
     o = Opening(
         tender_id=t.id,
         section_id=s.id,
@@ -256,7 +256,8 @@ def key_submit(
             detail={"seq": bid.seq, "code": e.code},
         )
         return bid, InvalidInput(f"解密失败：{e}（可在解密时限内重试）", code=f"decrypt_{e.code}")
-    # The price stays out of the log until every bid is decrypted (电子招标投标办法第三十条).
+    # The price stays out of the log (even as a digest, which could be matched against guesses)
+    # until the record is built (电子招标投标办法第三十条).
     audit.record(
         session,
         now=now,
@@ -264,7 +265,7 @@ def key_submit(
         action="opening.decrypt",
         object_type="tender_section",
         object_id=s.id,
-        after={"seq": bid.seq, "sheet_digest": digest_of(bid.sheet)},
+        after={"seq": bid.seq, "outcome": bid.outcome},
     )
     return bid, None
 
@@ -459,8 +460,10 @@ def record_of(session: Session, o: Opening) -> dict[str, Any]:
     t = session.get(Tender, o.tender_id)
     assert s is not None and t is not None
     rows = []
-    sealed = o.status == OpeningStatus.DECRYPTING.value
-    for bid in bids_of(session, o.section_id):
+    # Announced when every bid has its outcome: after the window, and after any backup decryption.
+    bids = bids_of(session, o.section_id)
+    sealed = o.status == OpeningStatus.DECRYPTING.value or any(b.outcome is None for b in bids)
+    for bid in bids:
         org = session.get(Organization, bid.bidder_org_id)
         assert org is not None
         sheet = {} if sealed else (bid.sheet or {})

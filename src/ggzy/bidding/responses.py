@@ -2,7 +2,7 @@
 
 招标投标法实施条例第四十四条: a bidder's objection to the opening is raised at the opening and the
 tenderer answers it there, and it is recorded. Here that is online: the bidders whose bids were
-opened confirm the record or object; the tenderer, its agency or the host answers; the record is
+opened confirm the record or object; the tenderer or its agency answers; the record is
 published only when every objection has its answer.
 """
 

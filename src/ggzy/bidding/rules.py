@@ -1,10 +1,16 @@
-"""The opening's rules, each with its legal basis."""
+"""The opening's rules, each with its legal basis.
+
+The fewest bids an opening needs is a dated row of the tender rule table (key ``min_bidders``,
+unit ``count``; migrations 0002 and 0004), so a procedure runs under the row in force when it was
+published and operators can supersede unverified rows. A method without a row needs one bid.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from ggzy.tendering.enums import Method
+from ggzy.tendering.enums import RuleKey
 
 
 @dataclass(frozen=True)
@@ -13,28 +19,12 @@ class MinBids:
     basis: str
 
 
-# Fewer bids than this at the deadline: no opening, the section fails.
-MIN_BIDS: dict[Method, MinBids] = {
-    Method.CONSTRUCTION_OPEN: MinBids(3, "招标投标法实施条例第四十四条：投标人少于3个的，不得开标，招标人应当重新招标"),
-    Method.CONSTRUCTION_INVITED: MinBids(
-        3, "招标投标法实施条例第四十四条：投标人少于3个的，不得开标，招标人应当重新招标"
-    ),
-    Method.GP_OPEN: MinBids(
-        3,
-        "政府采购货物和服务招标投标管理办法（财政部令第87号）第四十三条：投标截止后投标人不足3家的，不得开标（条号未核实）",
-    ),
-    Method.GP_INVITED: MinBids(
-        3,
-        "政府采购货物和服务招标投标管理办法（财政部令第87号）第四十三条：投标截止后投标人不足3家的，不得开标（条号未核实）",
-    ),
-    Method.GP_NEGOTIATION: MinBids(3, "政府采购非招标采购方式管理办法（财政部令第74号）：供应商不少于3家（未核实）"),
-    Method.GP_CONSULTATION: MinBids(
-        3, "政府采购竞争性磋商采购方式管理暂行办法（财库〔2014〕214号）：供应商不少于3家（未核实）"
-    ),
-    Method.GP_RFQ: MinBids(3, "政府采购非招标采购方式管理办法（财政部令第74号）：供应商不少于3家（未核实）"),
-    Method.GP_SINGLE_SOURCE: MinBids(1, "政府采购法第三十九条：与唯一供应商协商"),
-    Method.GP_FRAMEWORK: MinBids(1, "政府采购框架协议采购方式管理暂行办法（财政部令第110号）（未核实）"),
-}
+def min_bids(in_force: dict[Any, Any]) -> MinBids:
+    row = in_force.get(RuleKey.MIN_BIDDERS)
+    if row is None:
+        return MinBids(1, "本方式未设最少投标人数")
+    return MinBids(row.amount, row.basis + ("" if row.verified else "（未经核实，可配置）"))
+
 
 DECRYPTION_BASIS = "电子招标投标办法第三十一条"
 # How long bidders have to decrypt is set per tender (Tender.decryption_minutes, default 30), as

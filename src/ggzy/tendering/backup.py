@@ -27,6 +27,8 @@ from ggzy.identity.rules import validate_uscc
 from ggzy.tendering.models import Tender
 
 BASIS = "电子招标投标办法第三十一条"
+# Organisations whose users may hand in a share (Action.BACKUP_HANDIN).
+CUSTODIAN_ROLES = frozenset({OrgRole.CENTRE, OrgRole.TENDERER, OrgRole.AGENCY, OrgRole.REGULATOR})
 
 
 class BackupKey(Base):
@@ -69,6 +71,11 @@ def custodians_from(session: Session, credit_codes: list[str], threshold: int) -
         if OrgRole.BIDDER in org.role_set:
             # A custodian that may also bid could help open its competitors' bids.
             raise InvalidInput(f"投标人/供应商（{org.name}）不能担任备用解密保管单位", code="custodian_is_bidder")
+        if not org.role_set & CUSTODIAN_ROLES:
+            raise InvalidInput(
+                f"{org.name}不能担任备用解密保管单位（须为交易中心、招标人、代理机构或行政监督部门）",
+                code="custodian_role",
+            )
         ids.append(org.id)
     if len(ids) < 2 or not 2 <= threshold <= len(ids):
         raise InvalidInput(
