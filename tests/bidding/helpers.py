@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -86,7 +87,7 @@ def seal(
     } | bid
     attachment = tmp / f"{b.username}-tech.txt"
     attachment.write_text(f"技术标 {CANARY}\n", encoding="utf-8")
-    out = tmp / f"{b.username}-{section_id}-{len(b.sealed)}.ggzy"
+    out = tmp / f"{b.username}-{section_id}-{uuid.uuid4().hex[:8]}.ggzy"  # never overwrite an earlier one
     sealed = tool.seal_bid(
         key=b.key, bidder=b.credit_code, sealing=sealing, bid=doc, attachments=[attachment], out=out, device=DEVICE
     )

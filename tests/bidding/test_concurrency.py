@@ -25,19 +25,21 @@ def test_two_simultaneous_submissions_leave_exactly_one_current_bid(client_for, 
     sid = world.sections[0]
     b = bidder(client_for, "bidder", tmp_path)
     assert b.client.post(f"/api/v1/tenders/{world.tender['id']}/obtain").status_code == 204
-    sealed = [seal(b, b.client, sid, tmp_path, price=p) for p in ("19800000.00", "19700000.00", "19600000.00")]
+    envelopes = []
+    for price in ("19800000.00", "19700000.00", "19600000.00"):  # read each before the next is sealed
+        envelopes.append(seal(b, b.client, sid, tmp_path, price=price).path.read_bytes())
     with db.session(write=False) as s:
         user = s.scalar(select(User).where(User.username == "bidder"))
         assert user is not None
         principal = identity_selectors.principal_of(user)
     store, key = BidStore(settings.data_dir / "bids"), load_or_create(settings.data_dir / "keys")
     prepared = []
-    for x in sealed:
+    for data in envelopes:
         reader = envelope.Reader(max_bytes=1 << 30)
-        reader.feed(x.path.read_bytes())
+        reader.feed(data)
         header, digest = reader.finish()
         f, tmp = store.temp()
-        f.write(x.path.read_bytes())
+        f.write(data)
         store.commit(f, tmp, digest)
         prepared.append((header, digest, reader.size))
 
@@ -61,7 +63,7 @@ def test_two_simultaneous_submissions_leave_exactly_one_current_bid(client_for, 
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert len(outcomes) == 3, outcomes
+    assert len(outcomes) == 3 and len({o[2] for o in outcomes}) == 3, outcomes
     refused = {o[1] for o in outcomes if o[0] == "refused"}
     assert refused <= {"bid_concurrent"}, outcomes  # the only lawful refusal: try again
     with db.session(write=False) as s:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from ggzy.bidding import envelope, opening, responses, selectors, submission
+from ggzy.bidding import opening, responses, selectors, submission
 from ggzy.bidding.enums import BidStatus, Outcome, ResponseKind
-from ggzy.bidding.models import Bid
 from ggzy.bidding.schemas import (
     AnswerIn,
     ClassifyIn,
@@ -29,9 +26,10 @@ from ggzy.bidding.schemas import (
     WrappedShareOut,
 )
 from ggzy.bidding.store import BidStore
+from ggzy.bidding.upload import Upload
 from ggzy.common import sm2
 from ggzy.common.crypto import canonical_json
-from ggzy.common.errors import Conflict, InvalidInput, NotFound
+from ggzy.common.errors import Conflict, NotFound
 from ggzy.common.signing import PlatformKey, load_or_create
 from ggzy.db import Database
 from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
@@ -87,53 +85,23 @@ async def submit(
             submission.precheck(s, now=clock.now(), principal=p, section_id=section_id)
 
     await run_in_threadpool(precheck)  # refuse a late or ineligible bid before reading its bytes
-    store = bid_store(request)
-    reader = envelope.Reader(max_bytes=request.app.state.settings.bid_max_bytes)
-    f, tmp = store.temp()
+    upload = Upload(bid_store(request), request.app.state.settings.bid_max_bytes)
     try:
         async for chunk in request.stream():
-            reader.feed(chunk)
-            f.write(chunk)
-        header, digest = reader.finish()
-    except BaseException as e:
-        f.close()
-        tmp.unlink(missing_ok=True)
-        if isinstance(e, envelope.EnvelopeError):
-            raise InvalidInput(str(e), code=e.code) from e
+            upload.feed(chunk)
+    except BaseException:
+        upload.abort()
         raise
     key = platform_key(request)
 
     def work() -> tuple[ReceiptOut, bool]:
-        created = store.commit(f, tmp, digest)
-        try:
-            with db.transaction() as s:
-                bid, new = submission.bid_submit(
-                    session=s,
-                    now=clock.now(),
-                    principal=p,
-                    section_id=section_id,
-                    header=header,
-                    digest=digest,
-                    size=reader.size,
-                    platform_key=key,
-                )
-                return receipt_out(bid.receipt, bid.receipt_signature, bid.status), new
-        except BaseException:
-            if created:  # never delete a copy another upload (or an accepted bid) relies on
-                _discard_unreferenced(db, store, digest)
-            raise
+        bid, new = upload.submit(db, now=clock.now, principal=p, section_id=section_id, platform_key=key)
+        return receipt_out(bid.receipt, bid.receipt_signature, bid.status), new
 
     out, new = await run_in_threadpool(work)
     if not new:
         response.status_code = 200
     return out
-
-
-def _discard_unreferenced(db: Database, store: BidStore, digest: str) -> None:
-    """A refused upload leaves nothing behind (unless an accepted bid is the very same file)."""
-    with contextlib.suppress(Exception), db.session(write=False) as s:
-        if s.scalar(select(Bid.id).where(Bid.digest == digest).limit(1)) is None:
-            store.discard(digest)
 
 
 @router.post("/sections/{section_id}/bids/withdraw", response_model=ReceiptOut, summary="撤回投标文件（截止前）")

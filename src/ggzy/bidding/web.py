@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ggzy.bidding import envelope, opening, responses, submission
-from ggzy.bidding.api import _discard_unreferenced, bid_store, platform_key, view
+from ggzy.bidding import opening, responses, submission
+from ggzy.bidding.api import bid_store, platform_key, view
 from ggzy.bidding.enums import BidStatus, Outcome, ResponseKind
+from ggzy.bidding.upload import Upload
 from ggzy.common import sm2
 from ggzy.common.errors import DomainError, InvalidInput
 from ggzy.http.deps import ClockDep, DbDep, IdPath, permit
@@ -127,42 +128,19 @@ async def bid_upload(
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return redirect(back, "请选择封装好的投标文件（.ggzy）")
-    store = bid_store(request)
     key = platform_key(request)
 
     def work() -> str:
-        reader = envelope.Reader(max_bytes=request.app.state.settings.bid_max_bytes)
-        f, tmp = store.temp()
+        received = Upload(bid_store(request), request.app.state.settings.bid_max_bytes)
         try:
             upload.file.seek(0)
             while chunk := upload.file.read(CHUNK):
-                reader.feed(chunk)
-                f.write(chunk)
-            header, digest = reader.finish()
-        except BaseException as e:
-            f.close()
-            tmp.unlink(missing_ok=True)
-            if isinstance(e, envelope.EnvelopeError):
-                raise InvalidInput(str(e), code=e.code) from e
-            raise
-        created = store.commit(f, tmp, digest)
-        try:
-            with db.transaction() as s:
-                bid, new = submission.bid_submit(
-                    session=s,
-                    now=clock.now(),
-                    principal=p,
-                    section_id=section_id,
-                    header=header,
-                    digest=digest,
-                    size=reader.size,
-                    platform_key=key,
-                )
-                return f"{'已递交' if new else '该文件此前已递交'}：回执号 {bid.seq}，SM3 {bid.digest[:16]}…"
+                received.feed(chunk)
         except BaseException:
-            if created:
-                _discard_unreferenced(db, store, digest)
+            received.abort()
             raise
+        bid, new = received.submit(db, now=clock.now, principal=p, section_id=section_id, platform_key=key)
+        return f"{'已递交' if new else '该文件此前已递交'}：回执号 {bid.seq}，SM3 {bid.digest[:16]}…"
 
     try:
         msg = await run_in_threadpool(work)
