@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -28,19 +24,16 @@ from ggzy.bidding import opening
 from ggzy.bidding.store import BidStore
 from ggzy.common.chronograph import run_due
 from ggzy.common.clock import FixedClock, format_local
-from ggzy.config import Settings
 from ggzy.dated_events import HANDLERS
-from ggzy.db import Database, create_database
+from ggzy.db import Database
 from ggzy.identity import selectors as identity_selectors
 from ggzy.identity.models import User
 from ggzy.identity.permissions import Principal
-from ggzy.main import create_app
 from ggzy.registration.models import Project
 from ggzy.tendering import services
 from ggzy.tendering.models import Tender
 from ggzy.tendering.schemas import TenderIn
-from tests.conftest import T0
-from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import movable_world, serving
 from tests.e2e.test_registration_flow import login
 
 NAME = "松花江南岸（船营段）堤防加固工程施工招标（定标演练）"
@@ -68,32 +61,9 @@ class Live:
 @pytest.fixture
 def live(sqlite_templates: dict[str, Path], tmp_path: Path) -> Iterator[Live]:
     """Like ``live_server``, but the test holds the database and a clock it can move."""
-    path = tmp_path / "e2e-award.db"
-    shutil.copy(sqlite_templates["seeded"], path)
-    db = create_database(f"sqlite:///{path}")
-    clock = FixedClock(T0 + timedelta(hours=1))
-    # Sessions outlive the weeks this test moves the clock; no background runner: the test applies deadlines.
-    settings = Settings(
-        env="test",
-        database_url=f"sqlite:///{path}",
-        data_dir=tmp_path,
-        cookie_secure=True,
-        chronograph_seconds=0,
-        session_hours=24 * 400,
-    )
-    app = create_app(settings, db=db, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("e2e server did not start")
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", db, clock, tmp_path)
-    server.should_exit = True
-    thread.join(timeout=10)
+    db, clock, app = movable_world(sqlite_templates, tmp_path, "e2e-award.db")
+    with serving(app) as url:
+        yield Live(url, db, clock, tmp_path)
     db.dispose()
 
 

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,20 +22,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from ggzy import bidder_tool as tool
 from ggzy.common.chronograph import run_due
 from ggzy.common.clock import FixedClock
-from ggzy.config import Settings
 from ggzy.dated_events import HANDLERS
-from ggzy.db import Database, create_database
+from ggzy.db import Database
 from ggzy.demo import DEMO_PASSWORD
-from ggzy.main import create_app
 from tests.bidding.helpers import bidder, obtain_and_bid, published_tender
-from tests.conftest import T0
-from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import movable_world, serving
 from tests.e2e.test_registration_flow import login
 
 USERS = ("bidder", "bidder2", "bidder3")
@@ -87,35 +80,12 @@ class Room:
 @pytest.fixture
 def room(sqlite_templates: dict[str, Path], tmp_path: Path) -> Iterator[Room]:
     """Like ``live_server``, but the test holds the database, the data directory and a clock it can move."""
-    path = tmp_path / "e2e-opening.db"
-    shutil.copy(sqlite_templates["seeded"], path)
-    db = create_database(f"sqlite:///{path}")
-    clock = FixedClock(T0 + timedelta(hours=1))
-    # Sessions outlive the weeks the clock moves; no background runner: the test applies deadlines.
-    settings = Settings(
-        env="test",
-        database_url=f"sqlite:///{path}",
-        data_dir=tmp_path,
-        cookie_secure=True,
-        chronograph_seconds=0,
-        session_hours=24 * 400,
-    )
-    app = create_app(settings, db=db, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("e2e server did not start")
-        time.sleep(0.05)
-    r = Room(f"http://127.0.0.1:{port}", db, clock, tmp_path)
-    yield r
-    for c in r.clients.values():
-        c.close()
-    server.should_exit = True
-    thread.join(timeout=10)
+    db, clock, app = movable_world(sqlite_templates, tmp_path, "e2e-opening.db")
+    with serving(app) as url:
+        r = Room(url, db, clock, tmp_path)
+        yield r
+        for c in r.clients.values():
+            c.close()
     db.dispose()
 
 
