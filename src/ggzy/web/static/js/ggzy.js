@@ -162,7 +162,8 @@
     function signature(data) {
       var rows = (data.record && data.record.rows) || [];
       return [data.status, data.actions.join(","), rows.map(function (r) { return r.seq + ":" + (r.outcome || ""); }).join(","),
-              data.responses.length, (data.backup && data.backup.handed_in) || 0].join("|");
+              data.responses.length, data.responses.filter(function (r) { return r.answer; }).length,
+              (data.backup && data.backup.handed_in) || 0].join("|");
     }
     var initial = null;
     function typing() {
