@@ -1,0 +1,1 @@
+"""The expert library, the verifiable draw of evaluation committees, and evaluation."""
