@@ -8,3 +8,4 @@ from ggzy.registration import models as registration_models  # noqa: F401
 from ggzy.tendering import backup as tendering_backup_models  # noqa: F401
 from ggzy.tendering import models as tendering_models  # noqa: F401
 from ggzy.tendering import models_award as tendering_award_models  # noqa: F401
+from ggzy.experts import models as expert_models  # noqa: F401
