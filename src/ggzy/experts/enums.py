@@ -45,3 +45,16 @@ class Avoidance(StrEnum):
             "frequent": "12 个月内为同一招标人评标次数过多",
             "busy": "评标当日不能到场（已有安排或申报不便）",
         }[self.value]
+
+
+AUDIT_ACTION_LABELS = {
+    "expert.register": "专家入库申请",
+    "expert.active": "专家入库（或恢复）",
+    "expert.suspended": "暂停专家",
+    "expert.blacklisted": "专家列入禁入名单",
+    "expert.retired": "专家退出",
+    "expert.conflict_declare": "申报利害关系",
+    "expert.busy_declare": "申报不便参加日期",
+    "extraction.commit": "抽取专家：承诺候选名单",
+    "extraction.draw": "抽取专家：随机抽取",
+}

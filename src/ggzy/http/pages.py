@@ -15,6 +15,7 @@ from ggzy.bidding.enums import AUDIT_ACTION_LABELS as BIDDING_ACTIONS
 from ggzy.common.clock import format_local
 from ggzy.common.crypto import new_secret
 from ggzy.common.money import format_wan, format_yuan
+from ggzy.experts.enums import AUDIT_ACTION_LABELS as EXPERT_ACTIONS
 from ggzy.http.deps import CSRF_COOKIE
 from ggzy.identity.enums import AUDIT_ACTION_LABELS as IDENTITY_ACTIONS
 from ggzy.identity.enums import JURISDICTION_LABELS, ORG_ROLE_LABELS, ROLE_LABELS
@@ -42,7 +43,7 @@ def make_templates() -> Jinja2Templates:
         trading_type_labels=TRADING_TYPE_LABELS,
         funding_labels=FUNDING_LABELS,
         status_labels=STATUS_LABELS,
-        action_labels=IDENTITY_ACTIONS | REGISTRATION_ACTIONS | TENDER_ACTIONS | BIDDING_ACTIONS,
+        action_labels=IDENTITY_ACTIONS | REGISTRATION_ACTIONS | TENDER_ACTIONS | BIDDING_ACTIONS | EXPERT_ACTIONS,
         allows=allows,
         Action=Action,
     )
