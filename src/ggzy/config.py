@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     max_body_bytes: int = Field(default=1_000_000, description="largest JSON/form body accepted")
     bid_max_bytes: int = Field(default=200 * 1024 * 1024, description="largest sealed bid envelope accepted")
+    # The expert library's limits (local practice, configurable; ggzy.experts.rules).
+    expert_max_age: int = 70
+    expert_min_years: int = 8
+    expert_max_services: int = 3
     centre_name: str = "吉林市公共资源交易中心"
     # How often the in-process chronograph applies due events; 0 turns it off (tests drive it).
     chronograph_seconds: float = 5.0

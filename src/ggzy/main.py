@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.audit_views import web as audit_web
     from ggzy.bidding import api as bidding_api
     from ggzy.bidding import web as bidding_web
+    from ggzy.experts import api as experts_api
     from ggzy.identity import api as identity_api
     from ggzy.identity import keys_api
     from ggzy.identity import web as identity_web
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         tendering_api,
         award_api,
         bidding_api,
+        experts_api,
         audit_api,
         workdays_api,
     ):

@@ -119,6 +119,8 @@ def _path_values(db: Database) -> dict[str, str]:
             "tender_id": str(tender.id),
             "section_id": str(tender.sections[0].id),
             "key_id": "1",
+            "expert_id": "1",
+            "extraction_id": "1",
             "response_id": "1",
             "notice_id": str(notice.id),
             "question_id": str(question.id),

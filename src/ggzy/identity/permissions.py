@@ -76,6 +76,10 @@ class Action(StrEnum):
     OPENING_ANSWER = "opening.answer"
     OPENING_HOST = "opening.host"
     BACKUP_HANDIN = "backup.handin"
+    EXPERT_READ = "expert.read"
+    EXPERT_MANAGE = "expert.manage"
+    EXPERT_REVIEW = "expert.review"
+    EXTRACTION_MANAGE = "extraction.manage"
 
 
 EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
@@ -196,6 +200,16 @@ TABLE: dict[Action, Rule] = {
         {r: Scope.ANY for r in (Role.TENDERER, Role.AGENCY, Role.OPERATOR, Role.REGULATOR)},
         "电子招标投标办法第三十一条",
     ),
+    # The combined expert library (综合评标评审专家库): kept by the centre, reviewed by regulators.
+    Action.EXPERT_READ: Rule(
+        Kind.READ, {Role.OPERATOR: Scope.ANY, Role.REGULATOR: Scope.ANY, Role.AUDITOR: Scope.ANY, Role.ADMIN: Scope.ANY}
+    ),
+    Action.EXPERT_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.CITY}, "评标专家和评标专家库管理办法"),
+    Action.EXPERT_REVIEW: Rule(
+        Kind.SUPERVISE, {Role.REGULATOR: Scope.ANY}, "评标专家和评标专家库管理办法：入库审核、考核、暂停、禁入"
+    ),
+    # The centre runs the draw for a section of its branch (checked per object).
+    Action.EXTRACTION_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "评标委员会和评标方法暂行规定第十条"),
 }
 
 
