@@ -239,3 +239,15 @@ def extraction_draw(
         return extraction_out(
             extraction.extraction_draw(session=s, now=clock.now(), principal=p, extraction_id=extraction_id)
         )
+
+
+class RespondIn(Strict):
+    accept: bool
+
+
+@router.post("/extractions/{extraction_id}/respond", status_code=204, summary="专家答复评标邀请（接受或谢绝）")
+def extraction_respond(
+    extraction_id: IdPath, data: RespondIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.EXPERT_RESPOND)
+) -> None:
+    with db.transaction() as s:
+        extraction.respond(session=s, now=clock.now(), principal=p, extraction_id=extraction_id, accept=data.accept)

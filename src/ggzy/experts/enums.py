@@ -57,4 +57,6 @@ AUDIT_ACTION_LABELS = {
     "expert.busy_declare": "申报不便参加日期",
     "extraction.commit": "抽取专家：承诺候选名单",
     "extraction.draw": "抽取专家：随机抽取",
+    "extraction.accept": "专家接受评标邀请",
+    "extraction.decline": "专家谢绝评标邀请（由下一顺位补足）",
 }

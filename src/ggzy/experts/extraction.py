@@ -20,7 +20,7 @@ from ggzy.common import audit
 from ggzy.common.audit import AuditHead
 from ggzy.common.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ggzy.experts import draw
-from ggzy.experts.models import Extraction
+from ggzy.experts.models import Expert, ExpertBusy, ExpertService, Extraction
 from ggzy.experts.pool import PoolQuery, breakdown, eligible
 from ggzy.experts.rules import AVOIDANCE_BASIS, Limits
 from ggzy.identity.models import Organization
@@ -156,13 +156,19 @@ def extraction_draw(*, session: Session, now: datetime, principal: Principal, ex
     return x
 
 
+def declines(x: Extraction) -> set[int]:
+    return {int(k) for k, v in (x.responses or {}).items() if v == "declined"}
+
+
 def committee(x: Extraction, declined: set[int] | None = None) -> list[list[int]]:
-    """The members per need: the first ``count`` of each need's drawn order that did not decline."""
+    """The members per need: the first ``count`` of each need's drawn order that did not decline
+    (the recorded declines unless ``declined`` is given)."""
+    declined = declines(x) if declined is None else declined
     out, offset = [], 0
     for need, size in zip(x.needs, x.sealed["sizes"], strict=True):
         part = x.drawn_order[offset : offset + size]
         offset += size
-        out.append([i for i in part if i not in (declined or set())][: need["count"]])
+        out.append([i for i in part if i not in declined][: need["count"]])
     return out
 
 
@@ -175,3 +181,37 @@ def publication(x: Extraction) -> dict[str, Any]:
         "sizes": x.sealed["sizes"],
         "revealed": x.sealed["needs"],
     }
+
+
+def respond(*, session: Session, now: datetime, principal: Principal, extraction_id: int, accept: bool) -> Extraction:
+    """The drawn expert accepts or declines (the platform notifies; the expert answers). A decline
+    hands the seat to the next name of the drawn order; an acceptance books the day and counts
+    towards the limit on serving the same tenderer."""
+    x = session.get(Extraction, extraction_id, with_for_update=True)
+    expert = session.scalar(select(Expert).where(Expert.user_id == principal.user_id)) if principal.user_id else None
+    if x is None or expert is None or x.status != "drawn":
+        raise NotFound("没有给您的评标邀请", code="invitation_not_found")
+    if not any(expert.id in members for members in committee(x)):
+        raise NotFound("没有给您的评标邀请", code="invitation_not_found")
+    if (x.responses or {}).get(str(expert.id)):
+        raise Conflict("您已答复过该邀请", code="already_answered")
+    x.responses = {**(x.responses or {}), str(expert.id): "accepted" if accept else "declined"}
+    if accept:
+        section = session.get(Section, x.section_id)
+        assert section is not None
+        tenderer = session.get(Organization, section.tender.tenderer_org_id)
+        assert tenderer is not None
+        session.add(ExpertBusy(expert_id=expert.id, day=x.evaluation_day, reason=f"评标：抽取 {x.id}"))
+        session.add(
+            ExpertService(expert_id=expert.id, tenderer_credit_code=tenderer.credit_code, served_on=x.evaluation_day)
+        )
+    audit.record(
+        session,
+        now=now,
+        actor=actor_of(principal),
+        action="extraction.accept" if accept else "extraction.decline",
+        object_type="expert_extraction",
+        object_id=x.id,
+        after={"expert": expert.id},
+    )
+    return x

@@ -105,3 +105,5 @@ class Extraction(Base):
     public_value: Mapped[str] = mapped_column(String(100), default="")
     drawn_order: Mapped[list[int]] = mapped_column(JSON, default=list)
     drawn_at: Mapped[datetime | None]
+    # expert id (as text) -> "accepted" or "declined"; a decline hands the seat to the next name
+    responses: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -80,6 +80,7 @@ class Action(StrEnum):
     EXPERT_MANAGE = "expert.manage"
     EXPERT_REVIEW = "expert.review"
     EXTRACTION_MANAGE = "extraction.manage"
+    EXPERT_RESPOND = "expert.respond"
 
 
 EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
@@ -209,6 +210,8 @@ TABLE: dict[Action, Rule] = {
         Kind.SUPERVISE, {Role.REGULATOR: Scope.ANY}, "评标专家和评标专家库管理办法：入库审核、考核、暂停、禁入"
     ),
     # The centre runs the draw for a section of its branch (checked per object).
+    # A drawn expert accepts or declines its own invitation (checked per object: only the drawn).
+    Action.EXPERT_RESPOND: Rule(Kind.WRITE, {Role.EXPERT: Scope.SELF}),
     Action.EXTRACTION_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "评标委员会和评标方法暂行规定第十条"),
 }
 

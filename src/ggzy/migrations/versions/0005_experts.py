@@ -123,6 +123,7 @@ def upgrade() -> None:
         sa.Column("public_value", sa.String(length=100), nullable=False),
         sa.Column("drawn_order", sa.JSON(), nullable=False),
         sa.Column("drawn_at", ggzy.common.orm.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responses", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["requested_by"], ["app_user.id"], name=op.f("fk_expert_extraction_requested_by_app_user")
         ),
