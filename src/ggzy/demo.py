@@ -450,6 +450,9 @@ def load(
         steps.append(
             ("投标与开标", lambda s: demo_bidding.load(s, now + timedelta(seconds=len(PROJECTS) + 1), settings))
         )
+        from ggzy import demo_experts
+
+        steps.append(("专家库", lambda s: demo_experts.load(s, now + timedelta(seconds=len(PROJECTS) + 2))))
     for label, step in steps:
         progress(label)
         with db.transaction() as s:

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.bidding import api as bidding_api
     from ggzy.bidding import web as bidding_web
     from ggzy.experts import api as experts_api
+    from ggzy.experts import web as experts_web
     from ggzy.identity import api as identity_api
     from ggzy.identity import keys_api
     from ggzy.identity import web as identity_web
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         tendering_web,
         tendering_web_participation,
         bidding_web,
+        experts_web,
         web_award,
     ):
         app.include_router(module.router, include_in_schema=False)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from ggzy.bidding import selectors as bidding_selectors
 from ggzy.common import audit
+from ggzy.experts import selectors as expert_selectors
 from ggzy.http.deps import DbDep, permit
 from ggzy.http.pages import render
 from ggzy.identity import selectors as identity_selectors
@@ -85,6 +86,7 @@ def workbench(request: Request, db: DbDep, p: Principal = permit(Action.WORKBENC
                     tendering.tenders(s, p, status=TenderStatus.BIDDING, limit=10) if p.role is Role.BIDDER else []
                 ),
                 "openings": bidding_selectors.openings_for(s, p) if p.role is not Role.EXPERT else [],
+                "invitations": expert_selectors.invitations(s, p) if p.role is Role.EXPERT else [],
                 **tendering_web.labels(),
             },
         )
