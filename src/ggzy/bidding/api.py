@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ggzy.bidding import opening, responses, selectors, submission
+from ggzy.bidding import backup_route, opening, responses, selectors, submission
 from ggzy.bidding.enums import BidStatus, Outcome, ResponseKind
 from ggzy.bidding.schemas import (
     AnswerIn,
@@ -240,7 +240,7 @@ def share_handin(
 ) -> OpeningOut:
     now = clock.now()
     with db.transaction() as s:
-        opening.share_handin(
+        backup_route.share_handin(
             session=s, now=now, principal=p, section_id=section_id, share=data.share, store=bid_store(request)
         )
     return view(db, p, now, section_id)
@@ -262,7 +262,9 @@ def backup_apply(
 ) -> OpeningOut:
     now = clock.now()
     with db.transaction() as s:
-        error = opening.backup_apply(session=s, now=now, principal=p, section_id=section_id, store=bid_store(request))
+        error = backup_route.backup_apply(
+            session=s, now=now, principal=p, section_id=section_id, store=bid_store(request)
+        )
     if error is not None:  # the failed attempt is on record; the caller hears why
         raise error
     return view(db, p, now, section_id)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ggzy.bidding import opening, responses, submission
+from ggzy.bidding import backup_route, opening, responses, submission
 from ggzy.bidding.api import bid_store, platform_key, view
 from ggzy.bidding.enums import BidStatus, Outcome, ResponseKind
 from ggzy.bidding.upload import Upload
@@ -237,7 +237,7 @@ def _decrypt(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Reque
 
 
 def _share(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str:
-    opening.share_handin(
+    backup_route.share_handin(
         session=s, now=now, principal=p, section_id=sid, share=str(form.get("share", "")), store=bid_store(request)
     )
     return "已提交备用解密份额"
@@ -249,7 +249,7 @@ def _close(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request
 
 
 def _backup(s: Any, now: Any, p: Principal, sid: int, form: Any, request: Request) -> str | DomainError:
-    error = opening.backup_apply(session=s, now=now, principal=p, section_id=sid, store=bid_store(request))
+    error = backup_route.backup_apply(session=s, now=now, principal=p, section_id=sid, store=bid_store(request))
     return error or "已执行备用解密"
 
 
