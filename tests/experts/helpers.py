@@ -63,3 +63,37 @@ def add_expert(
     s.add_all(ExpertService(expert_id=e.id, tenderer_credit_code=t, served_on=d) for t, d in services)
     s.flush()
     return e
+
+
+def opened_section(client_for: Any, clock: Any, tmp_path: Any) -> tuple[Any, int, date]:
+    """A published tender with three bids on its first section, at its deadline (the opening has
+    started, so the bidders are known); returns the world, the section and an evaluation day."""
+    from datetime import timedelta
+
+    from tests.bidding.helpers import bidder, obtain_and_bid, published_tender
+
+    world = published_tender(client_for, clock)
+    for u in ("bidder", "bidder2", "bidder3"):
+        obtain_and_bid(bidder(client_for, u, tmp_path), world, tmp_path)
+    sid = world.sections[0]
+    clock.set(world.deadline)
+    assert client_for("operator").get(f"/api/v1/sections/{sid}/opening").status_code == 200
+    return world, sid, (world.deadline + timedelta(days=2)).date()
+
+
+def drawn(client_for: Any, db: Any, sid: int, day: date, *, experts: int, site: str = "评标区") -> tuple[int, dict]:
+    """A library of ``experts`` eligible experts and a committee of five drawn for ``sid``."""
+    with db.transaction() as s:
+        seed_specialities(s)
+        for n in range(1, experts + 1):
+            add_expert(s, n)
+    body = {
+        "needs": [{"speciality": "A01", "count": 5}],
+        "regions": ["2202"],
+        "evaluation_day": day.isoformat(),
+        "site": site,
+    }
+    operator = client_for("operator")
+    xid = operator.post(f"/api/v1/sections/{sid}/extractions", json=body).json()["id"]
+    assert operator.post(f"/api/v1/extractions/{xid}/draw").status_code == 200
+    return xid, body

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select, update
 
 from ggzy.experts.extraction import committee
 from ggzy.experts.models import Expert, Extraction
 from ggzy.identity.models import User
-from tests.bidding.helpers import bidder, obtain_and_bid, published_tender
-from tests.experts.helpers import add_expert, seed_specialities
+from tests.experts.helpers import add_expert, drawn, opened_section, seed_specialities
 
 
 def test_regulator_admits_from_the_page(client_for, db):
@@ -33,25 +30,8 @@ def test_regulator_admits_from_the_page(client_for, db):
 
 
 def test_an_invitation_is_answered_from_the_workbench(client_for, clock, db, tmp_path):
-    world = published_tender(client_for, clock)
-    for u in ("bidder", "bidder2", "bidder3"):
-        obtain_and_bid(bidder(client_for, u, tmp_path), world, tmp_path)
-    sid, day = world.sections[0], (world.deadline + timedelta(days=2)).date()
-    clock.set(world.deadline)
-    operator = client_for("operator")
-    assert operator.get(f"/api/v1/sections/{sid}/opening").status_code == 200
-    with db.transaction() as s:
-        seed_specialities(s)
-        for n in range(1, 6):
-            add_expert(s, n)
-    body = {
-        "needs": [{"speciality": "A01", "count": 5}],
-        "regions": ["2202"],
-        "evaluation_day": day.isoformat(),
-        "site": "第 3 评标室",
-    }
-    xid = operator.post(f"/api/v1/sections/{sid}/extractions", json=body).json()["id"]
-    operator.post(f"/api/v1/extractions/{xid}/draw")
+    world, sid, day = opened_section(client_for, clock, tmp_path)
+    xid, _ = drawn(client_for, db, sid, day, experts=5, site="第 3 评标室")
     with db.transaction() as s:
         first = committee(s.get(Extraction, xid))[0][0]
         uid = s.scalar(select(User.id).where(User.username == "expert"))

@@ -3,37 +3,18 @@ order; an acceptance books the day, so the next draw for that day passes the exp
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select, update
 
 from ggzy.experts.extraction import committee
 from ggzy.experts.models import Expert, Extraction
 from ggzy.identity.models import User
-from tests.bidding.helpers import bidder, obtain_and_bid, published_tender
-from tests.experts.helpers import add_expert, seed_specialities
+from tests.experts.helpers import drawn, opened_section
 
 
 def test_decline_hands_the_seat_on_and_acceptance_books_the_day(client_for, clock, db, tmp_path):
-    world = published_tender(client_for, clock)
-    for u in ("bidder", "bidder2", "bidder3"):
-        obtain_and_bid(bidder(client_for, u, tmp_path), world, tmp_path)
-    sid, day = world.sections[0], (world.deadline + timedelta(days=2)).date()
-    clock.set(world.deadline)
+    _, sid, day = opened_section(client_for, clock, tmp_path)
     operator = client_for("operator")
-    assert operator.get(f"/api/v1/sections/{sid}/opening").status_code == 200
-    with db.transaction() as s:
-        seed_specialities(s)
-        for n in range(1, 8):
-            add_expert(s, n)
-    body = {
-        "needs": [{"speciality": "A01", "count": 5}],
-        "regions": ["2202"],
-        "evaluation_day": day.isoformat(),
-        "site": "评标区",
-    }
-    xid = operator.post(f"/api/v1/sections/{sid}/extractions", json=body).json()["id"]
-    assert operator.post(f"/api/v1/extractions/{xid}/draw").status_code == 200
+    xid, body = drawn(client_for, db, sid, day, experts=7)
     with db.transaction() as s:
         x = s.get(Extraction, xid)
         first, nxt = committee(x)[0][0], x.drawn_order[5]
