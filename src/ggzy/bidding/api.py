@@ -39,7 +39,11 @@ router = APIRouter(tags=["投标与开标"])
 
 
 def platform_key(request: Request) -> PlatformKey:
-    return load_or_create(request.app.state.settings.data_dir / "keys")
+    """Read once per application (every receipt needs it; the file does not change while running)."""
+    key: PlatformKey | None = getattr(request.app.state, "platform_key", None)
+    if key is None:
+        key = request.app.state.platform_key = load_or_create(request.app.state.settings.data_dir / "keys")
+    return key
 
 
 def bid_store(request: Request) -> BidStore:
