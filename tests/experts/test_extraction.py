@@ -107,3 +107,29 @@ def test_too_few_experts_says_which_rule_removed_how_many(client_for, clock, db,
         "投标人的工作人员 2 人" in e.value.message and "评标当日不能到场（已有安排或申报不便） 1 人" in e.value.message
     )
     assert e.value.detail["removed"]["bidder_staff"] == 2 and e.value.detail["removed"]["busy"] == 1
+
+
+def test_overlapping_needs_draw_distinct_experts(client_for, clock, db, tmp_path):
+    from tests.experts.helpers import opened_section
+
+    _, sid, day = opened_section(client_for, clock, tmp_path)
+    operator = client_for("operator")
+    with db.transaction() as s:
+        seed_specialities(s)
+        for n in range(1, 8):
+            add_expert(s, n)  # all 堤防 (A0101), hence also 水利 (A01)
+    body = {
+        "needs": [{"speciality": "A01", "count": 5}, {"speciality": "A0101", "count": 2}],
+        "regions": ["2202"],
+        "evaluation_day": day.isoformat(),
+        "site": "评标区",
+    }
+    r = operator.post(f"/api/v1/sections/{sid}/extractions", json=body)
+    assert r.status_code == 201, r.text
+    xid = r.json()["id"]
+    assert operator.post(f"/api/v1/extractions/{xid}/draw").json()["drawn"] == [5, 2]
+    with db.session(write=False) as s:
+        from ggzy.experts.models import Extraction
+
+        first, second = committee(s.get(Extraction, xid))
+    assert len(set(first) | set(second)) == 7  # seven different experts for seven seats

@@ -74,9 +74,9 @@ def extraction_request(
         raise InvalidInput("请写明抽取的专业和人数", code="needs_invalid")
     tenderer, supervisors, bidders = _parties(session, t, section_id)
     lists: list[list[int]] = []
-    taken: list[int] = []
     for need in needs:
-        q = PoolQuery(need.speciality, regions, day, tenderer, supervisors, bidders, exclude=tuple(taken))
+        # Needs may overlap (A01 and A0101): an expert drawn for one is passed over by the next.
+        q = PoolQuery(need.speciality, regions, day, tenderer, supervisors, bidders)
         ids = eligible(session, q, limits)
         if len(ids) < need.count:
             removed = breakdown(session, q, limits)
@@ -91,7 +91,6 @@ def extraction_request(
                 },
             )
         lists.append(ids)
-        taken += ids
     commitments, sealed = [], []
     for ids in lists:
         c, s = draw.commit([str(i) for i in ids])
@@ -162,13 +161,18 @@ def declines(x: Extraction) -> set[int]:
 
 def committee(x: Extraction, declined: set[int] | None = None) -> list[list[int]]:
     """The members per need: the first ``count`` of each need's drawn order that did not decline
-    (the recorded declines unless ``declined`` is given)."""
+    and were not already chosen for an earlier need (the recorded declines unless ``declined`` is
+    given)."""
     declined = declines(x) if declined is None else declined
-    out, offset = [], 0
+    out: list[list[int]] = []
+    chosen: set[int] = set()
+    offset = 0
     for need, size in zip(x.needs, x.sealed["sizes"], strict=True):
         part = x.drawn_order[offset : offset + size]
         offset += size
-        out.append([i for i in part if i not in declined][: need["count"]])
+        members = [i for i in part if i not in declined and i not in chosen][: need["count"]]
+        chosen.update(members)
+        out.append(members)
     return out
 
 

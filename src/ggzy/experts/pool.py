@@ -45,23 +45,16 @@ def _conditions(q: PoolQuery, limits: Limits) -> list[tuple[Avoidance, ColumnEle
     parties = [q.tenderer, *q.bidders]
     region = [Expert.region_code.startswith(r) for r in q.regions] or [Expert.region_code.is_not(None)]
     since = _years_before(q.day, 1)
-    services = (
-        select(func.count(ExpertService.id))
-        .where(
-            ExpertService.expert_id == Expert.id,
-            ExpertService.tenderer_credit_code == q.tenderer,
-            ExpertService.served_on > since,
-        )
-        .scalar_subquery()
+    # One scan of the tenderer's recent services per request, not a count per candidate.
+    frequent = (
+        select(ExpertService.expert_id)
+        .where(ExpertService.tenderer_credit_code == q.tenderer, ExpertService.served_on > since)
+        .group_by(ExpertService.expert_id)
+        .having(func.count() >= limits.max_services_per_tenderer)
     )
     return [
         (Avoidance.NOT_ACTIVE, Expert.status == ExpertStatus.ACTIVE.value),
-        (
-            Avoidance.SPECIALITY,
-            exists().where(
-                ExpertSpeciality.expert_id == Expert.id, ExpertSpeciality.speciality_code.startswith(q.speciality)
-            ),
-        ),
+        (Avoidance.SPECIALITY, Expert.id.in_(_of_speciality(q.speciality))),
         (Avoidance.REGION, or_(*region)),
         (Avoidance.AGE, Expert.birth_date > _years_before(q.day, limits.max_age)),
         (Avoidance.TENDERER_STAFF, Expert.employer_credit_code != q.tenderer),
@@ -71,9 +64,18 @@ def _conditions(q: PoolQuery, limits: Limits) -> list[tuple[Avoidance, ColumnEle
             Avoidance.DECLARED_CONFLICT,
             ~exists().where(ExpertConflict.expert_id == Expert.id, ExpertConflict.credit_code.in_(parties)),
         ),
-        (Avoidance.FREQUENT, services < limits.max_services_per_tenderer),
+        (Avoidance.FREQUENT, Expert.id.not_in(frequent)),
         (Avoidance.BUSY, ~exists().where(ExpertBusy.expert_id == Expert.id, ExpertBusy.day == q.day)),
     ]
+
+
+def _of_speciality(code: str) -> Select[int]:
+    """Experts of the speciality or a sub-speciality, as an index range on the code (codes are
+    hierarchical: A01 covers A0101 ...): [code, code with its last character incremented)."""
+    upper = code[:-1] + chr(ord(code[-1]) + 1)
+    return select(ExpertSpeciality.expert_id).where(
+        ExpertSpeciality.speciality_code >= code, ExpertSpeciality.speciality_code < upper
+    )
 
 
 def _base(q: PoolQuery) -> Select[int]:
@@ -91,12 +93,7 @@ def eligible(session: Session, q: PoolQuery, limits: Limits) -> list[int]:
 
 def plain(session: Session, q: PoolQuery) -> list[int]:
     """The benchmark's baseline: active experts of the speciality, no avoidance rules."""
-    stmt = _base(q).where(
-        Expert.status == ExpertStatus.ACTIVE.value,
-        exists().where(
-            ExpertSpeciality.expert_id == Expert.id, ExpertSpeciality.speciality_code.startswith(q.speciality)
-        ),
-    )
+    stmt = _base(q).where(Expert.status == ExpertStatus.ACTIVE.value, Expert.id.in_(_of_speciality(q.speciality)))
     return list(session.scalars(stmt))
 
 
