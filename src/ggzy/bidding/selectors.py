@@ -155,10 +155,6 @@ def opening_view(session: Session, principal: Principal, now: datetime, section_
     }
 
 
-def openings_for_tender(session: Session, tender_id: int) -> dict[int, Opening]:
-    return {o.section_id: o for o in session.scalars(select(Opening).where(Opening.tender_id == tender_id))}
-
-
 def openings_for(session: Session, principal: Principal, *, limit: int = 20) -> list[tuple[Opening, Tender, Section]]:
     """Openings under way (decrypting or awaiting confirmation) that the principal takes part in:
     its own bids, its tenders, its branch as host, its jurisdiction, or its custody of a backup key."""

@@ -56,12 +56,6 @@ class BidStore:
     def discard(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
 
-    def open(self, digest: str) -> BinaryIO:
-        return self.path(digest).open("rb")
-
-    def exists(self, digest: str) -> bool:
-        return self.path(digest).exists()
-
     def orphans(self, referenced: set[str]) -> list[Path]:
         """Stored envelopes no bid row refers to, and temporary uploads; the caller decides."""
         out = [p for p in self.root.glob("??/*") if p.is_file() and p.name not in referenced]
