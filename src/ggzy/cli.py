@@ -72,7 +72,7 @@ def demo() -> None:
 
     db = _db()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
-        total = 7 + len(demo_data.PROJECTS)
+        total = 8 + len(demo_data.PROJECTS)
         task = bar.add_task("演示数据", total=total)
 
         def step(label: str) -> None:

@@ -453,6 +453,11 @@ def load(
         from ggzy import demo_experts
 
         steps.append(("专家库", lambda s: demo_experts.load(s, now + timedelta(seconds=len(PROJECTS) + 2))))
+        from ggzy import demo_evaluation
+
+        steps.append(
+            ("评标场地", lambda s: demo_evaluation.load(s, now + timedelta(seconds=len(PROJECTS) + 3), DEMO_PASSWORD))
+        )
     for label, step in steps:
         progress(label)
         with db.transaction() as s:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ggzy.common.clock import local_date
 from ggzy.demo_bidding import DONE_NAME
 from ggzy.demo_tendering import _principal
 from ggzy.experts import extraction, library
@@ -92,7 +93,7 @@ def _draw(session: Session, now: datetime, operator: object) -> None:
         return
     x = extraction.extraction_request(
         session=session, now=now, principal=operator, section_id=t.sections[0].id,  # type: ignore[arg-type]
-        needs=[extraction.Need("A0101", 5)], regions=["2202"], day=(now + timedelta(days=3)).date(),
+        needs=[extraction.Need("A0101", 5)], regions=["2202"], day=local_date(now),
         site="吉林市公共资源交易中心 第 3 评标室", limits=Limits(),
     )  # fmt: skip
     extraction.extraction_draw(session=session, now=now + timedelta(minutes=5), principal=operator, extraction_id=x.id)  # type: ignore[arg-type]

@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.audit_views import web as audit_web
     from ggzy.bidding import api as bidding_api
     from ggzy.bidding import web as bidding_web
+    from ggzy.evaluation import api as evaluation_api
+    from ggzy.evaluation import web as evaluation_web
     from ggzy.experts import api as experts_api
     from ggzy.experts import web as experts_web
     from ggzy.identity import api as identity_api
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         award_api,
         bidding_api,
         experts_api,
+        evaluation_api,
         audit_api,
         workdays_api,
     ):
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         tendering_web_participation,
         bidding_web,
         experts_web,
+        evaluation_web,
         web_award,
     ):
         app.include_router(module.router, include_in_schema=False)

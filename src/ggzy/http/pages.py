@@ -3,6 +3,7 @@ for its forms, and the display helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -14,7 +15,9 @@ from fastapi.templating import Jinja2Templates
 from ggzy.bidding.enums import AUDIT_ACTION_LABELS as BIDDING_ACTIONS
 from ggzy.common.clock import format_local
 from ggzy.common.crypto import new_secret
+from ggzy.common.errors import DomainError
 from ggzy.common.money import format_wan, format_yuan
+from ggzy.evaluation.enums import AUDIT_ACTION_LABELS as EVALUATION_ACTIONS
 from ggzy.experts.enums import AUDIT_ACTION_LABELS as EXPERT_ACTIONS
 from ggzy.http.deps import CSRF_COOKIE
 from ggzy.identity.enums import AUDIT_ACTION_LABELS as IDENTITY_ACTIONS
@@ -43,7 +46,12 @@ def make_templates() -> Jinja2Templates:
         trading_type_labels=TRADING_TYPE_LABELS,
         funding_labels=FUNDING_LABELS,
         status_labels=STATUS_LABELS,
-        action_labels=IDENTITY_ACTIONS | REGISTRATION_ACTIONS | TENDER_ACTIONS | BIDDING_ACTIONS | EXPERT_ACTIONS,
+        action_labels=IDENTITY_ACTIONS
+        | REGISTRATION_ACTIONS
+        | TENDER_ACTIONS
+        | BIDDING_ACTIONS
+        | EXPERT_ACTIONS
+        | EVALUATION_ACTIONS,
         allows=allows,
         Action=Action,
     )
@@ -80,3 +88,15 @@ def redirect(url: str, msg: str = "") -> Response:
     if msg:
         response.set_cookie(FLASH_COOKIE, quote(msg[:300]), max_age=60, httponly=True, samesite="strict", path="/")
     return response
+
+
+def act_or_flash(back: str, fn: Callable[[], str]) -> Response:
+    """Run a form's action and go back with its message; a refusal goes back with the refusal's
+    message (nothing was written), except "not found", which stays a 404 so nothing leaks."""
+    try:
+        msg = fn()
+    except DomainError as e:
+        if e.status == 404:
+            raise
+        return redirect(back, e.message)
+    return redirect(back, msg)

@@ -81,6 +81,13 @@ class Action(StrEnum):
     EXPERT_REVIEW = "expert.review"
     EXTRACTION_MANAGE = "extraction.manage"
     EXPERT_RESPOND = "expert.respond"
+    EVALUATION_SCHEME = "evaluation.scheme"
+    EVALUATION_MANAGE = "evaluation.manage"
+    EVALUATION_READ = "evaluation.read"
+    EVALUATION_MEMBER = "evaluation.member"
+    EVALUATION_CLARIFY = "evaluation.clarify"
+    EVALUATION_RATE = "evaluation.rate"
+    SITE_MANAGE = "site.manage"
 
 
 EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
@@ -213,6 +220,37 @@ TABLE: dict[Action, Rule] = {
     # A drawn expert accepts or declines its own invitation (checked per object: only the drawn).
     Action.EXPERT_RESPOND: Rule(Kind.WRITE, {Role.EXPERT: Scope.SELF}),
     Action.EXTRACTION_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "评标委员会和评标方法暂行规定第十条"),
+    # The evaluation scheme goes with the tender documents: its parties set it before publication.
+    Action.EVALUATION_SCHEME: Rule(
+        Kind.WRITE, {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG}, "招标投标法第十九条"
+    ),
+    # The centre forms the committee from the draw and hosts the evaluation across its sites.
+    Action.EVALUATION_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "评标委员会和评标方法暂行规定第九条"),
+    # Who may follow an evaluation (the members' names stay sealed until they sign in).
+    Action.EVALUATION_READ: Rule(
+        Kind.READ,
+        {
+            Role.OPERATOR: Scope.OWN_BRANCH,
+            Role.TENDERER: Scope.OWN_ORG,
+            Role.AGENCY: Scope.OWN_ORG,
+            Role.REGULATOR: Scope.JURISDICTION,
+            Role.AUDITOR: Scope.ANY,
+            Role.EXPERT: Scope.SELF,
+        },
+    ),
+    # A committee member's own work: sign in, vote, review, score, sign (checked per object: members only).
+    Action.EVALUATION_MEMBER: Rule(
+        Kind.WRITE, {Role.EXPERT: Scope.SELF, Role.TENDERER: Scope.SELF}, "评标委员会和评标方法暂行规定第十三条"
+    ),
+    # A bidder answers the committee's request for clarification (checked per object: the bid's own).
+    Action.EVALUATION_CLARIFY: Rule(Kind.WRITE, {Role.BIDDER: Scope.ANY}, "招标投标法第三十九条"),
+    # The tenderer and the centre rate each expert's work.
+    Action.EVALUATION_RATE: Rule(
+        Kind.WRITE,
+        {Role.TENDERER: Scope.OWN_ORG, Role.AGENCY: Scope.OWN_ORG, Role.OPERATOR: Scope.OWN_BRANCH},
+        "评标专家和评标专家库管理办法：评价与考核",
+    ),
+    Action.SITE_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.OWN_BRANCH}, "发改办法规〔2025〕807号：共享评标席位"),
 }
 
 

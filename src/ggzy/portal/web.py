@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from ggzy.bidding import selectors as bidding_selectors
 from ggzy.common import audit
+from ggzy.evaluation import selectors as evaluation_selectors
 from ggzy.experts import selectors as expert_selectors
 from ggzy.http.deps import DbDep, permit
 from ggzy.http.pages import render
@@ -87,6 +88,10 @@ def workbench(request: Request, db: DbDep, p: Principal = permit(Action.WORKBENC
                 ),
                 "openings": bidding_selectors.openings_for(s, p) if p.role is not Role.EXPERT else [],
                 "invitations": expert_selectors.invitations(s, p) if p.role is Role.EXPERT else [],
+                "my_evaluations": evaluation_selectors.my_evaluations(s, p),
+                "clarifications": [c for c in evaluation_selectors.clarifications_for(s, p) if c["answer"] is None]
+                if p.role is Role.BIDDER
+                else [],
                 **tendering_web.labels(),
             },
         )

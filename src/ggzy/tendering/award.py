@@ -11,6 +11,7 @@ are dated rule rows (``tender_rule``), like the rest of the schedule.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,11 @@ from ggzy.tendering.participation import participating
 from ggzy.tendering.schemas import CandidatesIn, ContractIn
 
 PUBLICITY_EVENT = "tender.publicity_end"
+
+# Checks a domain above this one registers (the evaluation registers that candidates match its
+# signed report): each raises a DomainError to refuse the candidates.
+CandidateCheck = Callable[[Session, Tender, CandidatesIn], None]
+CANDIDATE_CHECKS: list[CandidateCheck] = []
 VERIFY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
 
 
@@ -107,6 +113,8 @@ def candidates_publish(
         ranks = sorted(by_section.get(seq, []))
         if not ranks or ranks != list(range(1, len(ranks) + 1)):
             raise InvalidInput(f"第 {seq} 标段（包）的候选人排序须为 1 起连续且至少一名", code="candidate_ranks")
+    for check in CANDIDATE_CHECKS:
+        check(session, t, data)
     nominal = tender_now(t, now)
     # 实施条例 Art. 54: publish within 3 days of receiving the report; later is recorded, not refused.
     late = nominal > data.report_received_at + timedelta(days=3)
