@@ -61,6 +61,24 @@ def db_upgrade(revision: str = "head") -> None:
     url = get_settings().database_url
     console.print(f"迁移数据库至 {revision} …")
     upgrade(url, revision)
+    _analyze(url)
+    console.print("[green]完成[/green]")
+
+
+def _analyze(url: str) -> None:
+    from ggzy.db import create_database
+
+    db = create_database(url)
+    try:
+        db.analyze()
+    finally:
+        db.dispose()
+
+
+@db_app.command("analyze")
+def db_analyze() -> None:
+    """更新查询统计信息（批量导入专家库等大量数据后执行）。"""
+    _analyze(get_settings().database_url)
     console.print("[green]完成[/green]")
 
 
@@ -79,6 +97,7 @@ def demo() -> None:
             bar.update(task, description=f"演示数据：{label}", advance=1)
 
         demo_data.load(db, SystemClock(), progress=step, settings=get_settings())
+    db.analyze()  # fresh statistics for the loaded library (docs/performance.md)
     console.print(f"[green]演示数据已就绪[/green]；演示账号密码：{demo_data.DEMO_PASSWORD}（见 README）")
 
 

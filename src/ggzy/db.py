@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,6 +78,13 @@ class Database:
             return
         with self._writer, self.session(write=True) as session, session.begin():
             yield session
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics. SQLite keeps none until told: without them it picks
+        a poor index for the expert pool query (docs/performance.md), so this runs after
+        migrations, after the demo load and on demand (``ggzy db analyze``) after bulk loads."""
+        with self.transaction() as s:
+            s.execute(text("ANALYZE"))
 
     def dispose(self) -> None:
         self.write_engine.dispose()
