@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -23,7 +24,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bidder_app, name="bidder")
 bids_app = typer.Typer(help="投标文件存储（运维）", no_args_is_help=True)
+experts_app = typer.Typer(help="专家库（运维）", no_args_is_help=True)
 app.add_typer(bids_app, name="bids")
+app.add_typer(experts_app, name="experts")
 console = Console()
 
 
@@ -222,3 +225,22 @@ def bids_orphans(
         if delete:
             p.unlink(missing_ok=True)
     console.print(f"{'已删除' if delete else '共'} {len(found)} 个无投标记录的文件")
+
+
+@experts_app.command("load-specialities")
+def experts_load_specialities(path: Path) -> None:
+    """从 CSV（表头 code,name,parent）载入或更正专家专业分类（发改法规〔2018〕316号）。"""
+    from ggzy.common import audit
+    from ggzy.common.clock import SystemClock
+    from ggzy.common.errors import DomainError
+    from ggzy.experts import specialities
+
+    db = _db()
+    try:
+        rows = specialities.parse_csv(path.read_text(encoding="utf-8-sig"))
+        with db.transaction() as s:
+            changed = specialities.upsert(s, now=SystemClock().now(), actor=audit.SYSTEM, rows=rows)
+    except DomainError as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"[green]完成[/green]：{len(rows)} 行，变更 {changed} 个节点")

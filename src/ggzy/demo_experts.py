@@ -10,52 +10,38 @@ full classification is loaded as data by the operators.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ggzy.common.audit import SYSTEM
 from ggzy.common.clock import local_date
 from ggzy.demo_bidding import DONE_NAME
 from ggzy.demo_tendering import _principal
-from ggzy.experts import extraction, library
+from ggzy.experts import extraction, library, specialities
 from ggzy.experts.enums import ExpertStatus
-from ggzy.experts.models import Expert, Extraction, Speciality
+from ggzy.experts.models import Expert, Extraction
 from ggzy.experts.rules import Limits
 from ggzy.identity.models import User
 from ggzy.identity.rules import make_id_number, make_uscc
 from ggzy.tendering.models import Tender
 
-TREE = [
-    ("A", "工程", None),
-    ("A01", "水利工程", "A"),
-    ("A0101", "堤防与河道整治", "A01"),
-    ("A0102", "水工建筑物", "A01"),
-    ("A02", "房屋建筑工程", "A"),
-    ("A0201", "土建", "A02"),
-    ("A03", "市政与交通工程", "A"),
-    ("B", "货物", None),
-    ("B01", "教学仪器设备", "B"),
-    ("B02", "信息化设备", "B"),
-    ("C", "服务", None),
-    ("C01", "工程监理", "C"),
-    ("C02", "造价咨询", "C"),
-]
+SAMPLE_TREE = Path(__file__).parent / "experts" / "data" / "specialities-sample.csv"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧"
 # (speciality, how many); the five 堤防 experts are exactly a committee for the demo draw.
 PLAN = [("A0101", 5), ("A0102", 4), ("A0201", 5), ("A03", 4), ("B01", 4), ("B02", 3), ("C01", 3), ("C02", 2)]
 
 
-def _tree(session: Session) -> None:
-    for code, name, parent in TREE:
-        if session.get(Speciality, code) is None:
-            session.add(Speciality(code=code, name=name, parent_code=parent))
-    session.flush()
+def _tree(session: Session, now: datetime) -> None:
+    # The same loader the operators use for the published tree (ggzy experts load-specialities).
+    specialities.upsert(session, now=now, actor=SYSTEM, rows=specialities.parse_csv(SAMPLE_TREE.read_text("utf-8")))
 
 
 def load(session: Session, now: datetime) -> None:
     if session.scalar(select(Expert.id).limit(1)) is not None:
         return
-    _tree(session)
+    _tree(session, now)
     operator, regulator = _principal(session, "operator"), _principal(session, "regulator")
     limits, n = Limits(), 0
     experts: list[Expert] = []

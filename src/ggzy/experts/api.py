@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ggzy.common.errors import NotFound, PermissionDenied
-from ggzy.experts import extraction, library
+from ggzy.experts import extraction, library, specialities
 from ggzy.experts.enums import ExpertStatus
 from ggzy.experts.models import Expert, Extraction
 from ggzy.experts.rules import Limits
@@ -251,3 +251,36 @@ def extraction_respond(
 ) -> None:
     with db.transaction() as s:
         extraction.respond(session=s, now=clock.now(), principal=p, extraction_id=extraction_id, accept=data.accept)
+
+
+class SpecialityIn(Strict):
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=100)
+    parent: str | None = Field(default=None, max_length=20)
+
+
+class SpecialitiesIn(Strict):
+    rows: list[SpecialityIn] = Field(min_length=1, max_length=5000)
+
+
+class SpecialityOut(BaseModel):
+    code: str
+    name: str
+    parent: str | None
+
+
+@router.get("/specialities", response_model=list[SpecialityOut], summary="专家专业分类（公开）")
+def specialities_list(db: DbDep, _: Principal = permit(Action.NOTICE_READ)) -> list[SpecialityOut]:
+    with db.session(write=False) as s:
+        return [SpecialityOut(code=x.code, name=x.name, parent=x.parent_code) for x in specialities.tree(s)]
+
+
+@router.put("/specialities", summary="新增或更正专业分类节点（整批生效）")
+def specialities_upsert(
+    data: SpecialitiesIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.EXPERT_MANAGE)
+) -> dict[str, int]:
+    from ggzy.identity.services import actor_of
+
+    with db.transaction() as s:
+        rows = [(r.code, r.name, r.parent) for r in data.rows]
+        return {"changed": specialities.upsert(s, now=clock.now(), actor=actor_of(p), rows=rows)}

@@ -49,6 +49,7 @@ class Avoidance(StrEnum):
 
 AUDIT_ACTION_LABELS = {
     "expert.register": "专家入库申请",
+    "expert.specialities_load": "载入或更正专家专业分类",
     "expert.active": "专家入库（或恢复）",
     "expert.suspended": "暂停专家",
     "expert.blacklisted": "专家列入禁入名单",
