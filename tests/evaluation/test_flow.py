@@ -50,6 +50,10 @@ def test_committee_at_two_sites_evaluates_and_feeds_the_publicity(app, client_fo
         )
         assert good.status_code == 200, good.text
         me[u] = view["me"]
+    # Once seated, who accepted the invitation is no longer sealed in the audit log.
+    events = client_for("auditor").get("/api/v1/audit/events", params={"limit": 300}).json()
+    accepts = [e for e in events if e["action"] == "extraction.accept"]
+    assert len(accepts) == 5 and all(e["actor_name"] != "（签到前保密）" for e in accepts)
     tenderer_view = client_for("tenderer").get(f"/api/v1/evaluations/{eid}").json()
     assert all(m["name"] for m in tenderer_view["members"]), "signed-in members are named to the parties"
     assert client_for("bidder").get(f"/api/v1/evaluations/{eid}").status_code in (403, 404)
