@@ -208,6 +208,16 @@ def test_five_experts_at_two_sites_evaluate_sign_and_feed_the_publicity(browser:
         expect(pages[u].locator("#preview")).to_have_count(0)
         expect(pages[u].locator("button[data-action=report]")).to_have_count(0)
 
+
+    # PROBE
+    op.goto(f"{live.url}/evaluations/{eid}")
+    print("PROBE op preview:", op.locator("#preview").count(), op.locator("button[data-action=report]").count())
+    tv = login(browser, live.url, "tenderer")
+    tv.goto(f"{live.url}/evaluations/{eid}")
+    print("PROBE tenderer status", tv.status if hasattr(tv,'status') else '', tv.locator("h1").inner_text(), "preview:", tv.locator("#preview").count())
+    if op.locator("button[data-action=report]").count():
+        op.locator("button[data-action=report]").click()
+        print("PROBE op click report ->", op.url, op.locator("body").inner_text()[:300])
     # --- the chair checks the figures and draws up the report ---
     chair.reload()
     preview = chair.locator("#preview")
@@ -249,6 +259,10 @@ def test_five_experts_at_two_sites_evaluate_sign_and_feed_the_publicity(browser:
     expect(member_row(op, "签名有效")).to_have_count(5)
     expect(op.locator("#report #candidates li").first).to_contain_text(first)
 
+
+    # PROBE2
+    print("PROBE2 rate form:", op.locator("#rate").count(), op.locator("#rate").inner_text() if op.locator("#rate").count() else "")
+    print("PROBE2 op members:", op.locator("#members").inner_text())
     # --- the tenderer publishes the candidates straight from the signed report ---
     owner = login(browser, live.url, "tenderer")
     owner.goto(f"{live.url}/tenders/{tid}")

@@ -146,9 +146,11 @@ def busy_declare(
     *, session: Session, now: datetime, principal: Principal, expert_id: int, day: date, reason: str
 ) -> ExpertBusy:
     e = _locked(session, expert_id)
-    if session.get(ExpertBusy, (e.id, day)) is not None:
-        raise Conflict("该日已申报", code="busy_exists")
-    b = ExpertBusy(expert_id=e.id, day=day, reason=reason[:100])
-    session.add(b)
+    # A day already booked answers like a fresh declaration: refusing would tell whoever asks that
+    # the expert sits on a committee that day, and the drawn names are sealed until sign-in.
+    b = session.get(ExpertBusy, (e.id, day))
+    if b is None:
+        b = ExpertBusy(expert_id=e.id, day=day, reason=reason[:100])
+        session.add(b)
     _record(session, now, principal, "busy_declare", e, day=day)
     return b
