@@ -119,14 +119,18 @@ def _open_tender(session: Session, now: datetime, store: FileStore) -> None:
     if _exists(session, OPEN_NAME):
         return
     owner, operator, bidder = (_principal(session, u) for u in ("tenderer", "operator", "bidder"))
+    schedule = _schedule(session, Method.CONSTRUCTION_OPEN, now + timedelta(minutes=1), 10)
+    sections = _river_sections()
+    # The second section has its own schedule: it closes and opens two days before the first.
+    sections[1] = sections[1].model_copy(update={"bid_deadline": schedule["bid_deadline"] - timedelta(days=2)})
     data = TenderIn.model_validate(
-        _schedule(session, Method.CONSTRUCTION_OPEN, now + timedelta(minutes=1), 10)
+        schedule
         | dict(
             project_id=_project_id(session, RIVER),
             name=OPEN_NAME,
             method=Method.CONSTRUCTION_OPEN,
-            content="堤防加固 6.5 公里、护岸及附属工程施工，分两个标段。",
-            sections=_river_sections(),
+            content="堤防加固 6.5 公里、护岸及附属工程施工，分两个标段；第二标段先行截标、开标。",
+            sections=sections,
         )
     )
     t = services.tender_create(session=session, now=now, principal=owner, data=data, sandbox=False)

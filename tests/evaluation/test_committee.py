@@ -40,6 +40,8 @@ def test_committee_is_formed_only_when_lawful_and_only_once(app, client_for, clo
     # The centre forms the committee; a bidder, an expert, a regulator or the tenderer cannot.
     for who in ("bidder", "expert", "regulator_water", "tenderer"):
         assert client_for(who).post(url, json=open_body()).status_code == 403, who
+    # Nor the centre's county branch: the section is the city centre's.
+    error(client_for("yongji_op").post(url, json=open_body()), 403, "out_of_scope")
 
     # Four of five drawn experts have accepted: the fifth may still decline and be replaced.
     experts = accept_all(app, r0, skip=1)
@@ -122,12 +124,10 @@ def test_members_sign_in_on_the_day_at_their_site_once_and_outsiders_are_refused
     mine = site_code_of(com, db, first, clock.now())
     other = next(code for name, code in SITES.items() if name != sites[first])
     # The other site's screen code does not seat a member here, nor a code two windows old.
-    bad = code_for(db, other, clock.now())
-    assert bad != mine
-    error(com.clients[first].post(com.url("/sign-in"), json={"code": bad}), 422, "sign_in_code_invalid")
     stale = site_code_of(com, db, first, clock.now() - timedelta(minutes=10))
-    if stale != mine:  # the same six digits two windows apart would be a one-in-a-million draw
-        error(com.clients[first].post(com.url("/sign-in"), json={"code": stale}), 422, "sign_in_code_invalid")
+    for bad in (code_for(db, other, clock.now()), stale):
+        if bad != mine:  # the same six digits would be a one-in-a-million draw
+            error(com.clients[first].post(com.url("/sign-in"), json={"code": bad}), 422, "sign_in_code_invalid")
     assert count(db, AuditEvent, action="evaluation.sign_in") == 0
     assert not any(m["signed_in"] for m in com.view(first)["members"])
 

@@ -31,7 +31,7 @@ from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.identity.services import actor_of
 from ggzy.tendering import backup
 from ggzy.tendering import services as tendering
-from ggzy.tendering.core import act, publish_notice, rules_for, tender_now, wall_time
+from ggzy.tendering.core import act, publish_notice, rules_for, section_deadline, tender_now, wall_time
 from ggzy.tendering.enums import NoticeKind, TenderStatus
 from ggzy.tendering.models import Section, Tender
 
@@ -48,20 +48,31 @@ def deadline_reached(session: Session, now: datetime, tender_id: str) -> None:
         raise Conflict("截标与开标已处理", code="already_applied")
 
 
+def section_deadline_reached(session: Session, now: datetime, section_id: str) -> None:
+    """The chronograph's handler for a section's own, earlier deadline: start its opening."""
+    s = session.get(Section, int(section_id))
+    t = session.scalar(select(Tender).where(Tender.id == s.tender_id).with_for_update()) if s else None
+    if t is None or not ensure(session, now=now, t=t):
+        raise Conflict("该标段开标已处理", code="already_applied")
+
+
 def ensure(session: Session, *, now: datetime, t: Tender) -> bool:
     """Bring the tender's openings up to the clock; every opening action calls this first, so
     nothing waits for the chronograph. Returns whether anything changed."""
     changed = False
+    nominal = tender_now(t, now)
     if t.status == TenderStatus.BIDDING.value:
         assert t.bid_deadline is not None
-        if tender_now(t, now) < t.bid_deadline:
-            return False
-        tendering.tender_close(session, now, str(t.id))
-        changed = True
+        if nominal >= t.bid_deadline:
+            tendering.tender_close(session, now, str(t.id))
+            changed = True
+    bidding = t.status == TenderStatus.BIDDING.value
     failed: list[tuple[Section, Opening]] = []
     for s in t.sections:
         o = session.scalar(select(Opening).where(Opening.section_id == s.id))
-        if o is None and t.status == TenderStatus.CLOSED.value:
+        deadline = section_deadline(t, s)
+        due = t.status == TenderStatus.CLOSED.value or (bidding and deadline is not None and nominal >= deadline)
+        if o is None and due:
             o = _start(session, now=now, t=t, s=s)
             changed = True
             if o.status == OpeningStatus.FAILED.value:
@@ -106,7 +117,8 @@ def _advance(session: Session, *, now: datetime, t: Tender) -> None:
 
 
 def _start(session: Session, *, now: datetime, t: Tender, s: Section) -> Opening:
-    assert t.bid_deadline is not None
+    deadline = section_deadline(t, s)
+    assert deadline is not None
     count = session.scalar(
         select(func.count(Bid.id)).where(Bid.section_id == s.id, Bid.status == BidStatus.ACCEPTED.value)
     )
@@ -115,8 +127,8 @@ def _start(session: Session, *, now: datetime, t: Tender, s: Section) -> Opening
         tender_id=t.id,
         section_id=s.id,
         status=OpeningStatus.DECRYPTING.value,
-        started_at=t.bid_deadline,
-        decrypt_until=t.bid_deadline + timedelta(minutes=t.decryption_minutes),
+        started_at=deadline,
+        decrypt_until=deadline + timedelta(minutes=t.decryption_minutes),
         bid_count=count or 0,
     )
     if o.bid_count < need.count:

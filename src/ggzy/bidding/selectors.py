@@ -17,7 +17,7 @@ from ggzy.identity.enums import Role
 from ggzy.identity.models import Organization
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.tendering import backup
-from ggzy.tendering.core import tender_now
+from ggzy.tendering.core import section_deadline, tender_now
 from ggzy.tendering.enums import TenderStatus
 from ggzy.tendering.models import Section, Tender
 
@@ -28,9 +28,10 @@ def needs_ensure(session: Session, now: datetime, section_id: int) -> bool:
     if s is None:
         return False
     t = s.tender
-    if t.status == TenderStatus.BIDDING.value:
-        return t.bid_deadline is not None and tender_now(t, now) >= t.bid_deadline
     o = session.scalar(select(Opening).where(Opening.section_id == section_id))
+    if t.status == TenderStatus.BIDDING.value and o is None:
+        deadline = section_deadline(t, s)
+        return deadline is not None and tender_now(t, now) >= deadline
     if o is None:
         return t.status == TenderStatus.CLOSED.value
     return o.status == OpeningStatus.DECRYPTING.value and tender_now(t, now) >= o.decrypt_until

@@ -32,7 +32,7 @@ from ggzy.identity.models import Organization
 from ggzy.identity.permissions import Principal
 from ggzy.identity.services import actor_of
 from ggzy.tendering import backup
-from ggzy.tendering.core import tender_now, visible
+from ggzy.tendering.core import section_deadline, tender_now, visible
 from ggzy.tendering.enums import TenderStatus
 from ggzy.tendering.models import Section, Tender
 
@@ -56,15 +56,16 @@ def section_for(
     return t, section
 
 
-def _open_for_bids(t: Tender, now: datetime) -> None:
+def _open_for_bids(t: Tender, s: Section, now: datetime) -> None:
     if t.status != TenderStatus.BIDDING.value:
         raise Conflict(f"招标项目当前状态为“{TenderStatus(t.status).label}”，不接受投标", code="not_accepting_bids")
-    assert t.bid_deadline is not None
-    if tender_now(t, now) >= t.bid_deadline:
+    deadline = section_deadline(t, s)  # a section may close before the tender's last deadline
+    assert deadline is not None
+    if tender_now(t, now) >= deadline:
         raise Conflict(
             "已过投标截止时间，投标文件被拒收（招标投标法第二十八条）",
             code="deadline_passed",
-            detail={"deadline": t.bid_deadline.isoformat(), "received": tender_now(t, now).isoformat()},
+            detail={"deadline": deadline.isoformat(), "received": tender_now(t, now).isoformat()},
         )
 
 
@@ -77,8 +78,8 @@ def _bidder(session: Session, principal: Principal) -> Organization:
 
 def precheck(session: Session, *, now: datetime, principal: Principal, section_id: int) -> None:
     """The checks that need no envelope, made before a large upload is read at all."""
-    t, _ = section_for(session, principal, section_id)
-    _open_for_bids(t, now)
+    t, s = section_for(session, principal, section_id)
+    _open_for_bids(t, s, now)
     eligibility.check(session, org=_bidder(session, principal), t=t, now=now)
 
 
@@ -89,7 +90,7 @@ def sealing_info(session: Session, principal: Principal, section_id: int) -> dic
         "tender": t.code,
         "section": s.code,
         "section_name": s.name,
-        "bid_deadline": t.bid_deadline,
+        "bid_deadline": section_deadline(t, s),
         "backup_key": bk.public_hex if bk else None,
         "backup_key_fingerprint": bk.fingerprint if bk else None,
         "backup_threshold": bk.threshold if bk else 0,
@@ -168,7 +169,7 @@ def bid_submit(
     current = _current(session, s.id, org.id)
     if current is not None and current.digest == digest:
         return current, False  # the same envelope again: the same receipt, nothing changes
-    _open_for_bids(t, now)
+    _open_for_bids(t, s, now)
     eligibility.check(session, org=org, t=t, now=now)
     _check_envelope(session, header, t, s, org)
     earlier = session.scalar(
@@ -221,7 +222,7 @@ def bid_withdraw(
     receipt stays on the bid)."""
     t, s = section_for(session, principal, section_id, lock=True)
     org = _bidder(session, principal)
-    _open_for_bids(t, now)
+    _open_for_bids(t, s, now)
     current = _current(session, s.id, org.id)
     if current is None:
         raise NotFound("贵单位在本标段没有有效的投标文件", code="bid_not_found")

@@ -21,6 +21,7 @@ from ggzy.evaluation.enums import EvalStatus, MemberKind
 from ggzy.evaluation.models import Clarification, Evaluation, Member, ReviewVote, Score, Site
 from ggzy.evaluation.review import opened_bids
 from ggzy.experts.models import Expert
+from ggzy.identity.enums import Role
 from ggzy.identity.models import Organization, User
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.tendering.models import Section, Tender
@@ -81,7 +82,10 @@ def view(session: Session, principal: Principal, evaluation_id: int) -> dict[str
         else {}
     )
     preview: dict[str, Any] | None = None
-    if status is EvalStatus.SCORING and all_scored and (me is None or me.is_chair):
+    # The summary before the report is the chair's to check (and the supervisors' to watch); the
+    # tenderer and the centre get the figures with the report.
+    supervisor = principal.role in (Role.REGULATOR, Role.AUDITOR)
+    if status is EvalStatus.SCORING and all_scored and ((me is not None and me.is_chair) or supervisor):
         preview = report_mod.result_json(report_mod.preview(session, ev))
     clar = session.scalars(select(Clarification).where(Clarification.evaluation_id == ev.id).order_by(Clarification.id))
     scheme = scoring.parse_scheme(ev.method, ev.scheme)
@@ -99,6 +103,8 @@ def view(session: Session, principal: Principal, evaluation_id: int) -> dict[str
         "members": [
             {
                 "id": m.id,
+                # Who the expert is in the library, for the ratings once the report is signed.
+                "expert_id": m.expert_id if status is EvalStatus.SIGNED and me is None else None,
                 "kind": m.kind,
                 "kind_label": MemberKind(m.kind).label,
                 "name": name(m),

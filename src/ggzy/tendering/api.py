@@ -70,6 +70,7 @@ def tender_out(t: Tender, principal: Principal) -> TenderOut:
                 estimate=s.estimate,
                 qualification=s.qualification,
                 evaluation_method=EvaluationMethod(s.evaluation_method),
+                bid_deadline=core.section_deadline(t, s),
             )
             for s in t.sections
         ],

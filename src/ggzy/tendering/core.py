@@ -18,7 +18,7 @@ from ggzy.common.errors import Conflict, NotFound, PermissionDenied
 from ggzy.identity.permissions import Action, Principal, allows_object
 from ggzy.tendering import rules, state
 from ggzy.tendering.enums import Method, NoticeKind, PeriodUnit, RuleKey, TenderStatus
-from ggzy.tendering.models import Notice, Tender, TenderRule
+from ggzy.tendering.models import Notice, Section, Tender, TenderRule
 
 
 def tender_now(t: Tender, now: datetime) -> datetime:
@@ -26,6 +26,11 @@ def tender_now(t: Tender, now: datetime) -> datetime:
     if t.acceleration <= 1 or t.published_at is None:
         return now
     return t.published_at + (now - t.published_at) * t.acceleration
+
+
+def section_deadline(t: Tender, s: Section) -> datetime | None:
+    """When the section's bids close and its opening starts: its own deadline, or the tender's."""
+    return s.bid_deadline or t.bid_deadline
 
 
 def wall_time(t: Tender, nominal: datetime) -> datetime:

@@ -100,6 +100,8 @@ class Section(Base):
     estimate: Mapped[Decimal]
     qualification: Mapped[str] = mapped_column(Text, default="")
     evaluation_method: Mapped[str] = mapped_column(String(30))
+    # A section may close (and open) before the tender's last deadline; None: the tender's.
+    bid_deadline: Mapped[datetime | None]
 
     tender: Mapped[Tender] = relationship(back_populates="sections")
 

@@ -21,6 +21,11 @@ class SectionIn(Strict):
     estimate: Decimal = Field(ge=Decimal("0.01"), le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
     qualification: str = Field(default="", max_length=4000)
     evaluation_method: EvaluationMethod
+    bid_deadline: datetime | None = Field(
+        default=None, description="本标段（包）自己的投标截止时间（早于或等于项目的投标截止时间）；不填则同项目"
+    )
+
+    _tz = field_validator("bid_deadline")(_aware)
 
 
 class TenderIn(Strict):
@@ -89,6 +94,7 @@ class SectionOut(BaseModel):
     estimate: Decimal
     qualification: str
     evaluation_method: EvaluationMethod
+    bid_deadline: datetime | None = Field(description="本标段（包）的投标截止时间（即开标时间）")
 
 
 class TenderOut(BaseModel):

@@ -7,6 +7,7 @@ and records the audit event. Deadlines are handed to the chronograph in wall-clo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from ggzy.tendering.core import (
     publish_notice,
     rules_for,
     schedule_facts,
+    section_deadline,
     snapshot,
     tender_now,
     wall_time,
@@ -39,6 +41,7 @@ from ggzy.tendering.models import Section, Tender
 from ggzy.tendering.schemas import ClarifyIn, TenderIn
 
 CLOSE_EVENT = "tender.deadline"
+SECTION_CLOSE_EVENT = "section.deadline"
 
 
 def _project(session: Session, principal: Principal, project_id: int, method: Method) -> Project:
@@ -102,6 +105,7 @@ def _fill(session: Session, t: Tender, data: TenderIn, sandbox: bool) -> None:
                 estimate=s.estimate,
                 qualification=s.qualification,
                 evaluation_method=s.evaluation_method.value,
+                bid_deadline=s.bid_deadline,
             )
         )
 
@@ -171,7 +175,22 @@ def check_lawful(session: Session, t: Tender, now: datetime) -> None:
     sched = _schedule(t)
     if sched.docs_start < now:
         raise RuleViolation("文件发出开始时间已过，请调整时间安排", code="schedule_in_past")
-    rules.check_schedule(sched, rules_for(session, t, now), WorkCalendar.load(session))
+    table, cal = rules_for(session, t, now), WorkCalendar.load(session)
+    rules.check_schedule(sched, table, cal)
+    # A section closing earlier gets every minimum the tender's deadline gets (the same documents,
+    # the same questions): its schedule is the tender's with its own deadline.
+    for s in t.sections:
+        if s.bid_deadline is None:
+            continue
+        if s.bid_deadline > sched.bid_deadline:
+            raise RuleViolation(
+                f"{s.name}的投标截止时间不能晚于项目的投标截止时间（项目截止即最后一个标段截止）",
+                code="section_deadline_after_tender",
+            )
+        try:
+            rules.check_schedule(replace(sched, bid_deadline=s.bid_deadline), table, cal)
+        except RuleViolation as e:
+            raise RuleViolation(f"{s.name}：{e.message}", code=e.code, detail=e.detail) from None
 
 
 def tender_submit(*, session: Session, now: datetime, principal: Principal, tender_id: int) -> Tender:
@@ -222,6 +241,7 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
         )
         assert t.bid_deadline is not None
         chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, t.bid_deadline))
+        _schedule_sections(session, t)
         backup.keys_create(session, now=now, t=t)
 
     return act(
@@ -236,18 +256,29 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
     )
 
 
+def _schedule_sections(session: Session, t: Tender) -> None:
+    for s in t.sections:
+        if s.bid_deadline is not None and s.bid_deadline != t.bid_deadline:
+            chronograph.schedule(session, kind=SECTION_CLOSE_EVENT, object_id=s.id, due_at=wall_time(t, s.bid_deadline))
+
+
 def tender_clarify(*, session: Session, now: datetime, principal: Principal, tender_id: int, data: ClarifyIn) -> Tender:
     def change(t: Tender) -> None:
         nominal = tender_now(t, now)
         assert t.bid_deadline is not None
-        if nominal >= t.bid_deadline:
-            raise Conflict("投标截止时间已过，不能再澄清或变更", code="deadline_passed")
+        # A section that has closed has its bids sealed: a change can no longer reach it.
+        first = min(section_deadline(t, s) or t.bid_deadline for s in t.sections)
+        if nominal >= first:
+            raise Conflict("已有标段投标截止，不能再澄清或变更", code="deadline_passed")
         deadline = data.new_bid_deadline or t.bid_deadline
         if data.new_bid_deadline is not None and data.new_bid_deadline < t.bid_deadline:
             raise InvalidInput("澄清不能提前投标截止时间", code="deadline_earlier")
         if data.changes_bid_content:
+            # A moved deadline applies to every section (their own earlier deadlines end), so the
+            # lead time is checked against the first deadline that stays.
+            stays = deadline if data.new_bid_deadline is not None else first
             earliest = rules.clarification_deadline(
-                nominal, deadline, rules_for(session, t, now), WorkCalendar.load(session)
+                nominal, stays, rules_for(session, t, now), WorkCalendar.load(session)
             )
             if earliest is not None:
                 when = format_local(earliest, "%Y-%m-%d %H:%M:%S")
@@ -260,9 +291,11 @@ def tender_clarify(*, session: Session, now: datetime, principal: Principal, ten
                         "earliest": earliest.isoformat(),
                     },
                 )
-        if deadline != t.bid_deadline:
+        if data.new_bid_deadline is not None:
             t.bid_deadline = deadline
             t.docs_end = min(t.docs_end, deadline) if t.docs_end else deadline
+            for s in t.sections:
+                s.bid_deadline = None  # every section now closes at the moved deadline
             chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, deadline))
         publish_notice(
             session,

@@ -37,8 +37,8 @@ TRANSITIONS: dict[str, Transition] = {
     "document_obtain": Transition(frozenset({S.BIDDING}), None, "获取招标文件"),
     "question_ask": Transition(frozenset({S.BIDDING}), None, "提问"),
     "question_answer": Transition(frozenset({S.BIDDING}), None, "答复"),
-    # After evaluation. Until the evaluation issue feeds the report in, the tenderer records the
-    # committee's recommended candidates from its signed report.
+    # After evaluation: the candidates come from the signed evaluation reports (ggzy.evaluation.after
+    # checks a hand-entered list against them).
     "candidates_publish": Transition(frozenset({S.OPENED}), S.PUBLICITY, "公示中标候选人"),
     "objection_raise": Transition(frozenset({S.PUBLICITY}), None, "提出异议"),
     "objection_answer": Transition(frozenset({S.PUBLICITY, S.PUBLICITY_ENDED}), None, "答复异议"),
@@ -51,6 +51,8 @@ TRANSITIONS: dict[str, Transition] = {
 # The deadline that triggers each dated event, by the tender field that holds it.
 DATED_EVENTS: dict[str, tuple[str, str]] = {
     "tender.deadline": ("bid_deadline", "tender_close"),
+    # On the section (tender_section.bid_deadline): its opening starts; the tender keeps bidding.
+    "section.deadline": ("bid_deadline", "section_opening_start"),
     "tender.publicity_end": ("publicity_ends_at", "publicity_end"),
 }
 

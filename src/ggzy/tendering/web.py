@@ -67,11 +67,14 @@ def aware(raw: str | None, label: str) -> datetime | None:
     return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 
-def _section_rows(form: dict[str, str]) -> list[dict[str, str]]:
+def _section_rows(form: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for i in range(1, MAX_SECTION_ROWS + 1):
-        row = {k: form.get(f"section_{i}_{k}", "").strip() for k in ("name", "estimate", "evaluation_method")}
+        row: dict[str, Any] = {
+            k: form.get(f"section_{i}_{k}", "").strip() for k in ("name", "estimate", "evaluation_method")
+        }
         row["qualification"] = form.get(f"section_{i}_qualification", "").strip()
+        row["bid_deadline"] = aware(form.get(f"section_{i}_bid_deadline"), f"第 {i} 标段投标截止时间")
         if row["name"] or row["estimate"]:
             rows.append(row)
     return rows
@@ -118,6 +121,7 @@ def values_of(t: Tender) -> dict[str, Any]:
             f"section_{s.seq}_estimate": str(s.estimate),
             f"section_{s.seq}_evaluation_method": s.evaluation_method,
             f"section_{s.seq}_qualification": s.qualification,
+            f"section_{s.seq}_bid_deadline": local_input(s.bid_deadline) if s.bid_deadline else "",
         }
     return v
 
