@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,13 +71,19 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write session committed on success, rolled back on any error."""
-        if self._writer is None:
-            with self.session(write=True) as session, session.begin():
+        """A write session committed on success, rolled back on any error (except an error that
+        says its changes must stay, such as the count of a wrong guess)."""
+        with self._writer or nullcontext(), self.session(write=True) as session:
+            session.begin()
+            try:
                 yield session
-            return
-        with self._writer, self.session(write=True) as session, session.begin():
-            yield session
+            except BaseException as e:
+                if getattr(e, "keep_changes", False):
+                    session.commit()
+                else:
+                    session.rollback()
+                raise
+            session.commit()
 
     def analyze(self) -> None:
         """Refresh the planner's statistics. SQLite keeps none until told: without them it picks

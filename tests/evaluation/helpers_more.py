@@ -84,10 +84,17 @@ def open_body(**extra: Any) -> dict[str, Any]:
 
 
 def formed(
-    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Any, *, method: str = "comprehensive", **kw: Any
+    app: Any,
+    client_for: Any,
+    clock: Any,
+    db: Any,
+    tmp_path: Any,
+    *,
+    method: str = "comprehensive",
+    r0: Ready | None = None,
 ) -> Committee:
     """The committee formed by the centre from five accepted experts, at two sites."""
-    r0: Ready = kw.get("r0") or ready(client_for, clock, db, tmp_path, method=method)
+    r0 = r0 or ready(client_for, clock, db, tmp_path, method=method)
     add_sites(client_for)
     experts = accept_all(app, r0)
     r = client_for("operator").post(f"/api/v1/sections/{r0.section_id}/evaluation", json=open_body())
@@ -98,6 +105,11 @@ def formed(
         by_member[c.get(f"/api/v1/evaluations/{eid}").json()["me"]] = u
     order = sorted(by_member)
     return Committee(r0, eid, {m: experts[by_member[m]] for m in order}, {m: by_member[m] for m in order})
+
+
+def outsider(app: Any, r0: Ready) -> TestClient:
+    """An expert of the library with an account who was not drawn (helpers.ready makes ex1..ex7)."""
+    return login(app, next(f"ex{n}" for n in range(1, 8) if f"ex{n}" not in r0.experts))
 
 
 def site_code_of(com: Committee, db: Any, member: int, now: datetime) -> str:

@@ -5,6 +5,7 @@ or misconduct suspends the expert), and each expert's fee follows the hours work
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -16,14 +17,15 @@ from ggzy.evaluation.models import Evaluation, Rating
 from ggzy.experts.models import Expert
 from ggzy.identity.models import User
 from ggzy.tendering.models import Section
-from tests.evaluation.helpers import login
 from tests.evaluation.helpers_more import (
+    Committee,
     at,
     count,
     elect,
     error,
     formed,
     member_rows,
+    outsider,
     review_all,
     score_all,
     sign_all,
@@ -32,14 +34,20 @@ from tests.evaluation.helpers_more import (
 )
 
 
-def expert_status(client_for: Any, expert_id: int) -> dict[str, Any]:
+def expert_ids(client_for: Any, com: Committee) -> list[int | None]:
+    """The experts' library ids, as the tenderer's view shows them to rate (once signed)."""
+    members = client_for("tenderer").get(com.url()).json()["members"]
+    return [m["expert_id"] for m in members if m["kind"] == "expert"]
+
+
+def expert_status(client_for: Any, expert_id: int | None) -> dict[str, Any]:
     rows = client_for("operator").get("/api/v1/experts").json()
     return dict(next(e for e in rows if e["id"] == expert_id))
 
 
 def test_candidates_follow_the_signed_report_and_the_committee_is_public_with_the_result(
-    app, client_for, anon, clock, db, tmp_path
-):
+    app: Any, client_for: Any, anon: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     to_report(com, db, clock)
     last = com.others()[-1]
@@ -50,12 +58,15 @@ def test_candidates_follow_the_signed_report_and_the_committee_is_public_with_th
     error(owner.post(url), 409, "report_not_signed")
     assert owner.get(f"/api/v1/tenders/{tid}").json()["status"] == "opened"
     assert "candidates" not in [n["kind"] for n in anon.get(f"/api/v1/tenders/{tid}/notices").json()]
+    # Who the experts are in the library shows for the ratings only once the report is signed.
+    assert expert_ids(client_for, com) == [None] * 5
     expert_id = member_rows(db, com.eid)[0].expert_id
     error(owner.post(com.url("/ratings"), json={"expert_id": expert_id, "score": 5}), 409, "evaluation_not_finished")
     assert client_for("bidder").post(url).status_code == 403
 
     done = com.clients[last].post(com.url("/sign"), json={"pin": "246810"}).json()
     assert done["status"] == "signed"
+    assert expert_ids(client_for, com) == [m.expert_id for m in member_rows(db, com.eid)]
     r = owner.post(url)
     assert r.status_code == 200 and r.json()["status"] == "publicity", r.text
     notice = next(n for n in anon.get(f"/api/v1/tenders/{tid}/notices").json() if n["kind"] == "candidates")
@@ -81,33 +92,37 @@ def test_candidates_follow_the_signed_report_and_the_committee_is_public_with_th
     assert pub.json()["draw"]["commitment"], "the draw is published for anyone to replay"
 
 
-def test_each_rater_rates_once_and_three_poor_ratings_in_a_year_suspend(app, client_for, clock, db, tmp_path):
+def test_each_rater_rates_once_and_three_poor_ratings_in_a_year_suspend(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     to_report(com, db, clock)
     sign_all(com)
-    poor, good = (m.expert_id for m in member_rows(db, com.eid)[:2])
+    poor, good, *_ = expert_ids(client_for, com)
     now = clock.now()
     # The same expert's earlier work: an evaluation of another section, rated poor by its tenderer
     # 300 days ago (counts) and by the centre 400 days ago (outside the twelve months).
+    # Earlier evaluations judged poor 300 and 200 days ago (they count) and 400 days ago (it does not).
     with db.transaction() as s:
-        section = s.scalar(select(Section).where(Section.id != com.r0.section_id).order_by(Section.id))
+        sections = s.scalars(select(Section).where(Section.id != com.r0.section_id).order_by(Section.id)).all()[:3]
         users = {u.username: u.id for u in s.scalars(select(User).where(User.username.in_(["tenderer", "operator"])))}
-        earlier = Evaluation(
-            tender_id=section.tender_id,
-            section_id=section.id,
-            extraction_id=com.r0.extraction_id,
-            method="comprehensive",
-            scheme={},
-            status="signed",
-            created_at=now - timedelta(days=401),
-            created_by=users["operator"],
-            review={},
-            adjustments={},
-            finished_at=now - timedelta(days=400),
-        )
-        s.add(earlier)
-        s.flush()
-        for kind, who, days in (("tenderer", users["tenderer"], 300), ("centre", users["operator"], 400)):
+        for section, (kind, days) in zip(sections, (("tenderer", 300), ("centre", 200), ("centre", 400)), strict=True):
+            earlier = Evaluation(
+                tender_id=section.tender_id,
+                section_id=section.id,
+                extraction_id=com.r0.extraction_id,
+                method="comprehensive",
+                scheme={},
+                status="signed",
+                created_at=now - timedelta(days=days + 1),
+                created_by=users["operator"],
+                review={},
+                adjustments={},
+                finished_at=now - timedelta(days=days),
+            )
+            s.add(earlier)
+            s.flush()
+            who = users["tenderer" if kind == "tenderer" else "operator"]
             made = now - timedelta(days=days)
             s.add(
                 Rating(
@@ -119,32 +134,35 @@ def test_each_rater_rates_once_and_three_poor_ratings_in_a_year_suspend(app, cli
     for who in ("regulator_water", "bidder", "expert"):
         assert client_for(who).post(url, json={"expert_id": poor, "score": 1}).status_code == 403, who
     error(client_for("tenderer").post(url, json={"expert_id": poor, "score": 6}), 422, "validation_error")
-    outsider = next(i for i in range(1, 100) if i not in {m.expert_id for m in member_rows(db, com.eid)})
-    error(client_for("tenderer").post(url, json={"expert_id": outsider, "score": 2}), 404, "expert_not_member")
+    not_on_it = next(i for i in range(1, 100) if i not in expert_ids(client_for, com))
+    error(client_for("tenderer").post(url, json={"expert_id": not_on_it, "score": 2}), 404, "expert_not_member")
 
-    r = client_for("tenderer").post(url, json={"expert_id": poor, "score": 2, "comment": "评审意见过于简单"})
+    r = client_for("tenderer").post(url, json={"expert_id": poor, "score": 4, "comment": "评审认真"})
     assert r.status_code == 201 and r.json()["rater"] == "tenderer", r.text
-    assert expert_status(client_for, poor)["status"] == "active", "two poor ratings in twelve months"
+    assert expert_status(client_for, poor)["status"] == "active", "two poor evaluations in twelve months"
     error(client_for("tenderer").post(url, json={"expert_id": poor, "score": 1}), 409, "already_rated")
     r = client_for("operator").post(url, json={"expert_id": poor, "score": 1, "comment": "迟到两小时"})
     assert r.status_code == 201 and r.json()["rater"] == "centre", r.text
     error(client_for("operator").post(url, json={"expert_id": poor, "score": 5}), 409, "already_rated")
-    assert count(db, Rating, expert_id=poor) == 4
+    assert count(db, Rating, expert_id=poor) == 5
 
     e = expert_status(client_for, poor)
-    assert e["status"] == "suspended" and "3 次评价为差" in e["status_reason"], e
-    assert e["status_until"] == (now + timedelta(days=182)).date().isoformat()
+    # Poor ratings count per evaluation (the tenderer and the centre rating one poor is one).
+    assert e["status"] == "suspended" and "12 个月内 3 次评价为差" in e["status_reason"], e
+    assert e["status_until"] == (local_date(now) + timedelta(days=182)).isoformat()
     # Good work suspends nobody.
     assert client_for("tenderer").post(url, json={"expert_id": good, "score": 5}).status_code == 201
     assert client_for("operator").post(url, json={"expert_id": good, "score": 4}).status_code == 201
     assert expert_status(client_for, good)["status"] == "active"
 
 
-def test_misconduct_suspends_at_once_for_182_local_days(app, client_for, clock, db, tmp_path):
+def test_misconduct_suspends_at_once_for_182_local_days(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     to_report(com, db, clock)
     sign_all(com)
-    cheat = member_rows(db, com.eid)[0].expert_id
+    cheat = expert_ids(client_for, com)[0]
     url = com.url("/ratings")
     body = {"expert_id": cheat, "score": 3, "misconduct": True}
     error(client_for("operator").post(url, json=body), 422, "reason_required")
@@ -158,7 +176,9 @@ def test_misconduct_suspends_at_once_for_182_local_days(app, client_for, clock, 
     assert e["status_until"] == (local_date(clock.now()) + timedelta(days=182)).isoformat()
 
 
-def test_fee_follows_the_hours_from_sign_in_to_the_last_signature(app, client_for, clock, db, tmp_path):
+def test_fee_follows_the_hours_from_sign_in_to_the_last_signature(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     day = com.r0.day
     a, b, c, d, e = com.clients
@@ -188,6 +208,6 @@ def test_fee_follows_the_hours_from_sign_in_to_the_last_signature(app, client_fo
         fees = com.clients[m].get("/api/v1/my/fees").json()
         assert [(f["evaluation"], f["hours"], f["amount"]) for f in fees["items"]] == [(com.eid, hours, amount)], m
         assert fees["total"] == amount and fees["items"][0]["basis"]
-    outsider = login(app, next(f"ex{n}" for n in range(1, 8) if f"ex{n}" not in com.r0.experts))
-    assert outsider.get("/api/v1/my/fees").json() == {"items": [], "total": "0"}
+    stranger = outsider(app, com.r0)
+    assert stranger.get("/api/v1/my/fees").json() == {"items": [], "total": "0"}
     error(client_for("tenderer").get("/api/v1/my/fees"), 404, "expert_not_found")

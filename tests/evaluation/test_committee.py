@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from ggzy.bidding.models import Opening
 from ggzy.common.audit import AuditEvent
 from ggzy.evaluation.models import Evaluation, Member
 from ggzy.experts.models import Expert
-from tests.evaluation.helpers import add_sites, code_for, login, ready
+from tests.evaluation.helpers import add_sites, code_for, ready
 from tests.evaluation.helpers_more import (
     SITES,
     accept_all,
@@ -25,12 +27,15 @@ from tests.evaluation.helpers_more import (
     findings,
     formed,
     open_body,
+    outsider,
     sign_in,
     site_code_of,
 )
 
 
-def test_committee_is_formed_only_when_lawful_and_only_once(app, client_for, clock, db, tmp_path):
+def test_committee_is_formed_only_when_lawful_and_only_once(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     r0 = ready(client_for, clock, db, tmp_path)
     add_sites(client_for)
     add_tenderer_staff(db, clock, ["rep2", "rep3", "rep4"])
@@ -91,7 +96,9 @@ def test_committee_is_formed_only_when_lawful_and_only_once(app, client_for, clo
     assert count(db, AuditEvent, action="evaluation.open") == 1
 
 
-def test_the_same_representative_named_twice_is_refused(app, client_for, clock, db, tmp_path):
+def test_the_same_representative_named_twice_is_refused(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     """A user named twice as representative would sit twice (and count twice towards the odd
     number): it is a bad request, refused like any other invalid representative."""
     r0 = ready(client_for, clock, db, tmp_path)
@@ -108,7 +115,9 @@ def test_the_same_representative_named_twice_is_refused(app, client_for, clock, 
     assert count(db, Evaluation) == 0
 
 
-def test_members_sign_in_on_the_day_at_their_site_once_and_outsiders_are_refused(app, client_for, clock, db, tmp_path):
+def test_members_sign_in_on_the_day_at_their_site_once_and_outsiders_are_refused(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     first, second, *_ = com.clients
     day = com.r0.day
@@ -142,8 +151,7 @@ def test_members_sign_in_on_the_day_at_their_site_once_and_outsiders_are_refused
     error(r, 409, "evaluation_wrong_stage")
 
     # An expert of the library who was not drawn: refused on every member endpoint, as not a member.
-    outsider_name = next(f"ex{n}" for n in range(1, 8) if f"ex{n}" not in com.r0.experts)
-    outsider = login(app, outsider_name)
+    stranger = outsider(app, com.r0)
     attempts = {
         "/sign-in": {"code": mine},
         "/chair": {"member_id": first},
@@ -155,15 +163,17 @@ def test_members_sign_in_on_the_day_at_their_site_once_and_outsiders_are_refused
         "/sign": {"pin": "246810"},
     }
     for tail, payload in attempts.items():
-        r = outsider.post(com.url(tail), json=payload) if payload is not None else outsider.post(com.url(tail))
+        r = stranger.post(com.url(tail), json=payload) if payload is not None else stranger.post(com.url(tail))
         error(r, 404, "not_a_member")
-    error(outsider.get(com.url()), 404, "evaluation_not_found")
-    assert outsider.get("/api/v1/my/evaluations").json() == []
+    error(stranger.get(com.url()), 404, "evaluation_not_found")
+    assert stranger.get("/api/v1/my/evaluations").json() == []
     assert count(db, Member, evaluation_id=com.eid) == 5
     assert [m["signed_in"] for m in com.view(first)["members"]].count(True) == 2
 
 
-def test_names_are_sealed_until_each_member_signs_in(app, client_for, anon, clock, db, tmp_path):
+def test_names_are_sealed_until_each_member_signs_in(
+    app: Any, client_for: Any, anon: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     first, second, *_ = com.clients
     with db.session(write=False) as s:

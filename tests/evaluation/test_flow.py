@@ -96,7 +96,7 @@ def test_committee_at_two_sites_evaluates_and_feeds_the_publicity(app, client_fo
     assert again.status_code == 409
 
     r = experts[r0.experts[1]].post(f"/api/v1/evaluations/{eid}/report")
-    assert r.status_code == 409 and r.json()["code"] == "chair_only"
+    assert r.status_code == 403 and r.json()["code"] == "chair_only"
     r = experts[r0.experts[0]].post(f"/api/v1/evaluations/{eid}/report")
     assert r.status_code == 200, r.text
     rep = r.json()

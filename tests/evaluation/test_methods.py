@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from ggzy.evaluation import scoring
 from tests.evaluation import helpers
@@ -20,7 +24,9 @@ from tests.evaluation.helpers_more import (
 )
 
 
-def test_lowest_evaluated_price_ranks_by_price_after_the_chairs_adjustments(app, client_for, clock, db, tmp_path):
+def test_lowest_evaluated_price_ranks_by_price_after_the_chairs_adjustments(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path, method="lowest_evaluated_price")
     view = seated(com, db, clock)
     assert (view["method"], view["criteria"]) == ("lowest_evaluated_price", [])
@@ -59,7 +65,9 @@ def test_lowest_evaluated_price_ranks_by_price_after_the_chairs_adjustments(app,
     assert r.json()["report"]["adjustments"] == {str(low): {"amount": "500000.00", "reason": adj["reason"]}}
 
 
-def test_k_option_with_three_decimals_is_kept_exactly(app, client_for, clock, db, tmp_path, monkeypatch):
+def test_k_option_with_three_decimals_is_kept_exactly(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The scheme accepts K options such as 0.955 (any value in [0.8, 1]); the K drawn at the
     opening must be one of them, so that anyone can recompute it from the published record."""
     scheme = {"k_options": ["0.955", "0.965"]}

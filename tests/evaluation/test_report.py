@@ -4,6 +4,9 @@ code with ggzy."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from ggzy.common import sm2
 from ggzy.common.crypto import canonical_json
 from ggzy.evaluation import report
@@ -23,8 +26,8 @@ from tests.evaluation.helpers_more import (
 
 
 def test_report_is_the_chairs_after_all_scores_and_each_signature_verifies_in_openssl(
-    app, client_for, clock, db, tmp_path
-):
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     bids = sorted(b["id"] for b in seated(com, db, clock)["bids"])
     review_all(com, bids)
@@ -36,7 +39,7 @@ def test_report_is_the_chairs_after_all_scores_and_each_signature_verifies_in_op
     assert "1 名成员未提交评分" in body["message"]
     error(com.clients[plain].post(com.url("/sign"), json={"pin": PIN}), 409, "evaluation_wrong_stage")
     score_all(com, bids, skip=set(com.clients) - {late})
-    error(com.clients[plain].post(com.url("/report")), 409, "chair_only")
+    error(com.clients[plain].post(com.url("/report")), 403, "chair_only")
     assert com.view(plain)["report"] is None
     r = chair.post(com.url("/report"))
     assert r.status_code == 200, r.text
@@ -82,8 +85,12 @@ def test_report_is_the_chairs_after_all_scores_and_each_signature_verifies_in_op
     tampered = (digest[:-1] + ("0" if digest[-1] != "0" else "1")).encode()
     for m in rows:
         pem = sm2.public_to_pem(m.public_key)
-        assert openssl_verifies(pem, digest.encode(), m.signature, tmp_path), m.id
-        assert not openssl_verifies(pem, tampered, m.signature, tmp_path), m.id
+        # A member signs the digest, a newline and its dissent (docs/evaluation.md).
+        assert openssl_verifies(pem, f"{digest}\n{m.dissent}".encode(), m.signature, tmp_path), m.id
+        assert not openssl_verifies(pem, tampered + f"\n{m.dissent}".encode(), m.signature, tmp_path), m.id
+        if m.dissent:
+            assert not openssl_verifies(pem, f"{digest}\n".encode(), m.signature, tmp_path), "dissent is signed"
     # A signature does not pass for another member's key.
     first, second = rows[0], rows[1]
-    assert not openssl_verifies(sm2.public_to_pem(second.public_key), digest.encode(), first.signature, tmp_path)
+    message = f"{digest}\n{first.dissent}".encode()
+    assert not openssl_verifies(sm2.public_to_pem(second.public_key), message, first.signature, tmp_path)

@@ -3,11 +3,16 @@ rejected only by a majority; the chair asks a bidder to clarify, and only that b
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from ggzy.evaluation.models import Clarification, ReviewVote
 from tests.evaluation.helpers_more import bid_ids, count, error, findings, formed, seated
 
 
-def test_review_findings_are_complete_reasoned_final_and_a_minority_cannot_reject(app, client_for, clock, db, tmp_path):
+def test_review_findings_are_complete_reasoned_final_and_a_minority_cannot_reject(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     view = seated(com, db, clock)
     prices = bid_ids(view)
@@ -48,7 +53,9 @@ def test_review_findings_are_complete_reasoned_final_and_a_minority_cannot_rejec
     assert r.status_code == 200, r.text
 
 
-def test_clarification_goes_to_the_bidder_concerned_and_is_answered_once(app, client_for, clock, db, tmp_path):
+def test_clarification_goes_to_the_bidder_concerned_and_is_answered_once(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     view = seated(com, db, clock)
     concerned, other = com.r0.bidders[0], com.r0.bidders[1]  # they bid 19 700 000 and 19 500 000

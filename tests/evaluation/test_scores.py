@@ -4,14 +4,16 @@ nobody sees another member's scores until every member has submitted."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ggzy.evaluation.models import Score
-from tests.evaluation.helpers import login
-from tests.evaluation.helpers_more import bid_ids, count, error, formed, review_all, seated
+from tests.evaluation.helpers_more import bid_ids, count, error, formed, outsider, review_all, seated
 
 
-def test_scores_are_checked_final_and_independent(app, client_for, clock, db, tmp_path):
+def test_scores_are_checked_final_and_independent(
+    app: Any, client_for: Any, clock: Any, db: Any, tmp_path: Path
+) -> None:
     com = formed(app, client_for, clock, db, tmp_path)
     view = seated(com, db, clock)
     prices = bid_ids(view)
@@ -47,8 +49,8 @@ def test_scores_are_checked_final_and_independent(app, client_for, clock, db, tm
     body = error(c.post(url, json={"scores": with_first(technical="51", commercial="18")}), 422, "score_out_of_range")
     assert "0至50" in body["message"] and "51" in body["message"], body["message"]
     # An expert who is not on this committee cannot score its bids either.
-    outsider = login(app, next(f"ex{n}" for n in range(1, 8) if f"ex{n}" not in com.r0.experts))
-    error(outsider.post(url, json={"scores": good}), 404, "not_a_member")
+    stranger = outsider(app, com.r0)
+    error(stranger.post(url, json={"scores": good}), 404, "not_a_member")
     assert count(db, Score) == 0
     assert not any(m["scores_done"] for m in com.view(first)["members"])
 
@@ -76,7 +78,11 @@ def test_scores_are_checked_final_and_independent(app, client_for, clock, db, tm
     for m in rest:
         r = com.clients[m].post(url, json={"scores": good})
         assert r.status_code == 200, r.text
-    # Everyone has scored: now the scores are open to the committee and the parties.
+    # Everyone has scored: now the scores are open to the committee and the parties. The summary
+    # (with any outliers) is the chair's to check before the report, and the supervisors' to watch.
     v = client_for("tenderer").get(com.url()).json()
-    assert len(v["scores"]) == 5 * 2 * 2 and v["preview"] is not None
+    assert (len(v["scores"]), v["preview"]) == (5 * 2 * 2, None)
     assert {s["member"] for s in com.view(second)["scores"]} == set(com.clients)
+    assert com.view(second)["preview"] is None
+    assert com.view(com.chair)["preview"] is not None
+    assert client_for("regulator_water").get(com.url()).json()["preview"] is not None

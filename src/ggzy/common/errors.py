@@ -55,3 +55,10 @@ class RuleViolation(DomainError):
 class TooManyAttempts(DomainError):
     code = "locked"
     status = 429
+
+
+class WrongGuess(InvalidInput):
+    """A wrong code or PIN: refused, but the count of wrong guesses the service just raised must
+    stay (``Database.transaction`` commits before re-raising), or guessing would be free."""
+
+    keep_changes = True

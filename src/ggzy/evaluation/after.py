@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ggzy.common import audit
+from ggzy.common.clock import local_date
 from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ggzy.evaluation import rules
 from ggzy.evaluation.enums import EvalStatus
@@ -165,7 +166,8 @@ def rate(
 def _assess(session: Session, now: datetime, principal: Principal, expert_id: int, misconduct: bool) -> None:
     poor = (
         session.scalar(
-            select(func.count()).where(
+            # One poor evaluation counts once, however many raters judged it poor.
+            select(func.count(func.distinct(Rating.evaluation_id))).where(
                 Rating.expert_id == expert_id,
                 Rating.score <= rules.POOR_RATING,
                 Rating.made_at >= now - timedelta(days=365),
@@ -180,9 +182,9 @@ def _assess(session: Session, now: datetime, principal: Principal, expert_id: in
     if e.status != ExpertStatus.ACTIVE.value:
         return
     # Misconduct or repeated poor work suspends at once; the blacklist stays the regulator's decision.
-    reason = "评标中有违规行为，待行政监督部门处理" if misconduct else f"12 个月内 {poor} 次评价为差"
+    reason = "评标中有违规行为，待行政监督部门处理" if misconduct else f"12 个月内 {poor} 次评价为差（按评标计）"
     e.status, e.status_reason = ExpertStatus.SUSPENDED.value, reason
-    e.status_until = (now + timedelta(days=rules.SUSPEND_DAYS)).date()
+    e.status_until = local_date(now) + timedelta(days=rules.SUSPEND_DAYS)
     audit.record(
         session,
         now=now,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +21,15 @@ from ggzy.bidding.enums import OpeningStatus
 from ggzy.bidding.models import Opening
 from ggzy.common import audit
 from ggzy.common.clock import local_date
-from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from ggzy.common.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    TooManyAttempts,
+    WrongGuess,
+)
 from ggzy.evaluation import rules, scoring, state
 from ggzy.evaluation.enums import EvalStatus, MemberKind
 from ggzy.evaluation.models import Evaluation, Member, Scheme, Site
@@ -35,6 +43,7 @@ from ggzy.tendering.enums import TenderStatus
 from ggzy.tendering.models import Section, Tender
 
 CODE_WINDOW_SECONDS = 300
+SIGN_IN_TRIES = 5  # wrong codes before a 15-minute pause
 
 
 def record(
@@ -169,7 +178,7 @@ def evaluation_open(
         extraction_id=x.id,
         method=scheme.method,
         scheme=scoring.scheme_to_dict(scheme),
-        k=scoring.draw_k(scheme, opening.record_digest),
+        k=_text(scoring.draw_k(scheme, opening.record_digest)),
         status=EvalStatus.SIGN_IN.value,
         created_at=now,
         created_by=principal.user_id or 0,
@@ -195,8 +204,14 @@ def evaluation_open(
     return ev
 
 
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def _representatives(session: Session, t: Tender, usernames: Sequence[str]) -> list[User]:
     out = []
+    if len(set(usernames)) != len(usernames):
+        raise InvalidInput("同一名代表只能列一次", code="representative_invalid")
     for name in usernames:
         u = session.scalar(select(User).where(User.username == name))
         if u is None or u.organization_id != t.tenderer_org_id or not u.is_active:
@@ -260,9 +275,15 @@ def sign_in(*, session: Session, now: datetime, principal: Principal, evaluation
         raise Conflict(f"评标日期为 {x.evaluation_day.isoformat()}，今天不能签到", code="not_evaluation_day")
     site = session.get(Site, m.site_id)
     assert site is not None
+    if m.sign_in_locked_until is not None and now < m.sign_in_locked_until:
+        raise TooManyAttempts("签到码错误次数过多，请 15 分钟后再试或请场地工作人员协助", code="sign_in_locked")
     if not _code_ok(site, now, code):
-        raise InvalidInput(f"签到码不正确：请输入“{site.name}”屏幕上显示的签到码", code="sign_in_code_invalid")
-    m.signed_in_at = now
+        # The count stays although the request fails (WrongGuess keeps the transaction's changes).
+        m.sign_in_failures += 1
+        if m.sign_in_failures >= SIGN_IN_TRIES:
+            m.sign_in_failures, m.sign_in_locked_until = 0, now + timedelta(minutes=15)
+        raise WrongGuess(f"签到码不正确：请输入“{site.name}”屏幕上显示的签到码", code="sign_in_code_invalid")
+    m.signed_in_at, m.sign_in_failures = now, 0
     record(session, now, principal, ev, "sign_in", member=m.id, site=site.code, seat=m.seat)
     _maybe_start_review(session, now, ev)
     return m

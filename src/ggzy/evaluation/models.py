@@ -50,7 +50,9 @@ class Evaluation(Base):
     extraction_id: Mapped[int] = mapped_column(ForeignKey("expert_extraction.id"))
     method: Mapped[str] = mapped_column(String(30))
     scheme: Mapped[dict[str, Any]] = mapped_column(JSON)
-    k: Mapped[Decimal | None]  # base-price coefficient, fixed by the opening record's digest
+    # The base-price coefficient, fixed by the opening record's digest; text, because coefficients
+    # may carry more decimals than money does (0.955).
+    k: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime]
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
@@ -89,6 +91,9 @@ class Member(Base):
     public_key: Mapped[str] = mapped_column(String(130), default="")
     signed_at: Mapped[datetime | None]
     dissent: Mapped[str] = mapped_column(Text, default="")
+    # Wrong site codes in a row: a code is six digits, so guessing one from afar is stopped.
+    sign_in_failures: Mapped[int] = mapped_column(default=0)
+    sign_in_locked_until: Mapped[datetime | None]
 
 
 class ReviewVote(Base):
@@ -148,6 +153,8 @@ class Signer(Base):
     sealed_private: Mapped[str] = mapped_column(Text)
     salt: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(default=0)  # wrong PINs in a row
+    locked_until: Mapped[datetime | None]
 
 
 class Rating(Base):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ggzy.bidding.models import Opening
 from ggzy.common import sm2
 from ggzy.common.crypto import canonical_json, sm3_hex
-from ggzy.common.errors import Conflict, InvalidInput
+from ggzy.common.errors import Conflict, InvalidInput, PermissionDenied, TooManyAttempts, WrongGuess
 from ggzy.evaluation import rules, scoring, state
 from ggzy.evaluation.committee import member_of, members_of, record
 from ggzy.evaluation.enums import EvalStatus, MemberKind
@@ -36,6 +36,7 @@ from ggzy.identity.permissions import Principal
 from ggzy.tendering.models import Section, Tender
 
 PIN_MIN = 6
+PIN_TRIES = 5
 
 
 def _scheme(ev: Evaluation) -> scoring.Scheme:
@@ -111,7 +112,7 @@ def preview(session: Session, ev: Evaluation) -> scoring.Result:
         bids,
         scores,
         adjustments=adjustments,
-        k=ev.k,
+        k=None if ev.k is None else Decimal(ev.k),
         lot_seed=opening.record_digest,
         members=[str(m.id) for m in members_of(session, ev.id)] if ev.status != EvalStatus.REVIEW.value else (),
     )
@@ -121,7 +122,7 @@ def report_draw_up(*, session: Session, now: datetime, principal: Principal, eva
     ev, m = member_of(session, principal, evaluation_id)
     state.transition("report_draw_up", EvalStatus(ev.status))
     if not m.is_chair:
-        raise Conflict("由评标委员会负责人生成评标报告", code="chair_only")
+        raise PermissionDenied("由评标委员会负责人生成评标报告", code="chair_only")
     ms = members_of(session, ev.id)
     waiting = [x for x in ms if x.scores_done_at is None]
     if waiting:
@@ -263,11 +264,18 @@ def _signing_key(session: Session, now: datetime, user_id: int, pin: str) -> tup
             Signer(user_id=user_id, public_key=public, sealed_private=(nonce + sealed).hex(), salt=salt, created_at=now)
         )
         return private, public
+    if signer.locked_until is not None and now < signer.locked_until:
+        raise TooManyAttempts("签名口令错误次数过多，请 30 分钟后再试", code="pin_locked")
     raw = bytes.fromhex(signer.sealed_private)
     try:
         private = _sm4_gcm(_pin_key(pin, signer.salt), raw[:12], raw[12:-16], encrypt=False, tag=raw[-16:]).hex()
     except InvalidTag:
-        raise InvalidInput("签名口令不正确", code="pin_wrong") from None
+        # Six digits are few: the wrong guesses are counted (and kept) and a run of them pauses signing.
+        signer.failures += 1
+        if signer.failures >= PIN_TRIES:
+            signer.failures, signer.locked_until = 0, now + timedelta(minutes=30)
+        raise WrongGuess("签名口令不正确", code="pin_wrong") from None
+    signer.failures = 0
     return private, signer.public_key
 
 
@@ -279,8 +287,9 @@ def report_sign(
     if m.signed_at is not None:
         raise Conflict("您已签署评标报告，不能重复签署", code="already_signed")
     private, public = _signing_key(session, now, m.user_id, pin)
-    m.signature = sm2.sign(private, public, ev.report_digest.encode())
-    m.public_key, m.signed_at, m.dissent = public, now, dissent.strip()[:2000]
+    m.dissent = dissent.strip()[:2000]
+    m.signature = sm2.sign(private, public, signed_message(ev.report_digest, m.dissent))
+    m.public_key, m.signed_at = public, now
     record(session, now, principal, ev, "sign", member=m.id, dissent=bool(m.dissent))
     ms = members_of(session, ev.id)
     if all(x.signed_at for x in ms):
@@ -288,8 +297,14 @@ def report_sign(
     return m
 
 
+def signed_message(report_digest: str, dissent: str) -> bytes:
+    """What a member signs: the report's SM3 digest (hex), a newline, and its dissent (UTF-8,
+    empty if none), so a dissent cannot be added or altered after the signature."""
+    return f"{report_digest}\n{dissent}".encode()
+
+
 def signature_valid(ev: Evaluation, m: Member) -> bool:
-    return bool(m.signature) and sm2.verify(m.public_key, ev.report_digest.encode(), m.signature)
+    return bool(m.signature) and sm2.verify(m.public_key, signed_message(ev.report_digest, m.dissent), m.signature)
 
 
 def _complete(session: Session, now: datetime, ev: Evaluation, ms: list[Member]) -> None:

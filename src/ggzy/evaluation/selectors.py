@@ -96,7 +96,7 @@ def view(session: Session, principal: Principal, evaluation_id: int) -> dict[str
         "method": ev.method,
         "scheme": ev.scheme,
         "criteria": [{"code": c.code, "name": c.name, "max": str(c.max), "kind": c.kind} for c in scheme.criteria],
-        "k": None if ev.k is None else str(ev.k),
+        "k": ev.k,
         "status": status.value,
         "status_label": status.label,
         "me": None if me is None else me.id,
@@ -117,6 +117,9 @@ def view(session: Session, principal: Principal, evaluation_id: int) -> dict[str
                 "signed": m.signed_at is not None,
                 "dissent": m.dissent if m.signed_at else "",
                 "signature_valid": report_mod.signature_valid(ev, m) if m.signed_at else None,
+                # Published with the report, so anyone can check each signature (docs/evaluation.md).
+                "public_key": m.public_key if m.signed_at else None,
+                "signature": m.signature if m.signed_at else None,
             }
             for m in ms
         ],

@@ -42,6 +42,8 @@ def upgrade() -> None:
         sa.Column("sealed_private", sa.Text(), nullable=False),
         sa.Column("salt", sa.String(length=32), nullable=False),
         sa.Column("created_at", ggzy.common.orm.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("locked_until", ggzy.common.orm.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_eval_signer_user_id_app_user")),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_eval_signer")),
     )
@@ -66,7 +68,7 @@ def upgrade() -> None:
         sa.Column("extraction_id", sa.Integer(), nullable=False),
         sa.Column("method", sa.String(length=30), nullable=False),
         sa.Column("scheme", sa.JSON(), nullable=False),
-        sa.Column("k", ggzy.common.orm.MoneyType(precision=16, scale=2), nullable=True),
+        sa.Column("k", sa.String(length=12), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("created_at", ggzy.common.orm.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=False),
@@ -129,6 +131,8 @@ def upgrade() -> None:
         sa.Column("public_key", sa.String(length=130), nullable=False),
         sa.Column("signed_at", ggzy.common.orm.UTCDateTime(timezone=True), nullable=True),
         sa.Column("dissent", sa.Text(), nullable=False),
+        sa.Column("sign_in_failures", sa.Integer(), nullable=False),
+        sa.Column("sign_in_locked_until", ggzy.common.orm.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["evaluation_id"], ["evaluation.id"], name=op.f("fk_eval_member_evaluation_id_evaluation")
         ),
