@@ -47,8 +47,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         if settings.chronograph_seconds > 0:
             from ggzy.common.chronograph import Runner
             from ggzy.dated_events import HANDLERS
+            from ggzy.portal.search import catch_up_all
 
-            runner = Runner(app.state.db, app.state.clock, HANDLERS, settings.chronograph_seconds)
+            runner = Runner(
+                app.state.db,
+                app.state.clock,
+                HANDLERS,
+                settings.chronograph_seconds,
+                also=[lambda: catch_up_all(app.state.db)],
+            )
             runner.start()
         yield
         if runner is not None:
@@ -81,6 +88,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.identity import api as identity_api
     from ggzy.identity import keys_api
     from ggzy.identity import web as identity_web
+    from ggzy.portal import feed as portal_feed
+    from ggzy.portal import search_api as portal_search
     from ggzy.portal import web as portal_web
     from ggzy.registration import api as registration_api
     from ggzy.registration import web as registration_web
@@ -101,6 +110,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         bidding_api,
         experts_api,
         evaluation_api,
+        portal_feed,
+        portal_search,
         audit_api,
         workdays_api,
     ):
@@ -121,6 +132,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         web_award,
     ):
         app.include_router(module.router, include_in_schema=False)
+    app.include_router(portal_search.pages, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, bid_max_bytes=settings.bid_max_bytes)

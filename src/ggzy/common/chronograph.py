@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Index, String, select, update
@@ -96,8 +96,16 @@ def run_due(db: object, *, now: datetime, handlers: Mapping[str, Handler], limit
 class Runner:
     """The in-process background runner: wakes every ``interval`` seconds."""
 
-    def __init__(self, db: object, clock: object, handlers: Mapping[str, Handler], interval: float) -> None:
-        self.db, self.clock, self.handlers, self.interval = db, clock, handlers, interval
+    def __init__(
+        self,
+        db: object,
+        clock: object,
+        handlers: Mapping[str, Handler],
+        interval: float,
+        also: Sequence[Callable[[], object]] = (),
+    ) -> None:
+        """``also``: other catch-up work run each tick (the search index following the change feed)."""
+        self.db, self.clock, self.handlers, self.interval, self.also = db, clock, handlers, interval, also
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="ggzy-chronograph", daemon=True)
 
@@ -114,3 +122,8 @@ class Runner:
                 run_due(self.db, now=self.clock.now(), handlers=self.handlers)  # type: ignore[attr-defined]
             except Exception:  # keep running; the next tick retries
                 log.exception("chronograph tick failed")
+            for work in self.also:
+                try:
+                    work()
+                except Exception:
+                    log.exception("background catch-up failed")

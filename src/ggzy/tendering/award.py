@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ggzy.common import audit, chronograph
+from ggzy.common import audit, chronograph, outbox
 from ggzy.common.calendar import WorkCalendar
 from ggzy.common.clock import format_local, local_date
 from ggzy.common.crypto import canonical_json, sm3_hex
@@ -312,6 +312,15 @@ def contract_record(
     )
     session.add(c)
     session.flush()
+    # The contract's facts are public (政府采购法实施条例第五十条: contracts published; the same for
+    # construction on this platform).
+    outbox.emit(
+        session, now=now, kind="contract.recorded", object_type="contract", object_id=c.id,
+        data={
+            "tender": t.code, "tender_id": t.id, "section": section.code, "signed_on": data.signed_on.isoformat(),
+            "amount": str(data.amount), "supplier": award.winner.name,
+        },
+    )  # fmt: skip
     done = session.scalar(select(func.count()).where(Contract.tender_id == t.id)) or 0
     if done == len(t.sections):
         t.status = state.transition("contracts_complete", TenderStatus(t.status)).value

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ggzy.common import audit
+from ggzy.common import audit, outbox
 from ggzy.common.audit import Actor
 from ggzy.common.clock import local_date
 from ggzy.common.crypto import digest_of
@@ -158,6 +158,14 @@ def publish_notice(
     )
     session.add(n)
     session.flush()
+    # Published notices are public: the change feed, open data and the upward exchange follow it.
+    outbox.emit(
+        session, now=now, kind="notice.published", object_type="notice", object_id=n.id,
+        data={
+            "tender": t.code, "tender_id": t.id, "notice_kind": kind.value, "version": version,
+            "supersedes": n.supersedes_id, "title": title, "published_at": now.isoformat(), "digest": n.digest,
+        },
+    )  # fmt: skip
     return n
 
 
