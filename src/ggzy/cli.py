@@ -25,8 +25,10 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(bidder_app, name="bidder")
 bids_app = typer.Typer(help="投标文件存储（运维）", no_args_is_help=True)
 experts_app = typer.Typer(help="专家库（运维）", no_args_is_help=True)
+export_app = typer.Typer(help="公开数据导出", no_args_is_help=True)
 app.add_typer(bids_app, name="bids")
 app.add_typer(experts_app, name="experts")
+app.add_typer(export_app, name="export")
 console = Console()
 
 
@@ -244,3 +246,19 @@ def experts_load_specialities(path: Path) -> None:
         console.print(f"[red]{e.message}[/red]")
         raise typer.Exit(2) from None
     console.print(f"[green]完成[/green]：{len(rows)} 行，变更 {changed} 个节点")
+
+
+@export_app.command("ocds")
+def export_ocds(out: Path = typer.Option(..., "--out", help="输出文件（OCDS 发布包 JSON）")) -> None:
+    """导出全部已公开交易项目的 OCDS 发布包（流式写出，内存占用有界）。"""
+    from ggzy.common.clock import SystemClock
+    from ggzy.portal import ocds
+
+    s, db = get_settings(), _db()
+    tmp = out.with_name(out.name + ".part")
+    with db.session(write=False) as session, tmp.open("w", encoding="utf-8") as f:
+        n = ocds.export(
+            session, f, prefix=s.ocid_prefix, base_url=s.public_base_url, name=s.centre_name, now=SystemClock().now()
+        )
+    tmp.replace(out)  # a reader never sees half a file
+    console.print(f"[green]完成[/green]：{n} 条发布写入 {out}")

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     expert_min_years: int = 8
     expert_max_services: int = 3
     centre_name: str = "吉林市公共资源交易中心"
+    # Open data (OCDS): the ocid prefix registered with the Open Contracting Partnership, and the
+    # portal's public address used in the published links.
+    ocid_prefix: str = "ocds-ggzy00"
+    public_base_url: str = "http://127.0.0.1:8000"
     # How often the in-process chronograph applies due events; 0 turns it off (tests drive it).
     chronograph_seconds: float = 5.0
 

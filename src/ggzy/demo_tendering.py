@@ -121,8 +121,9 @@ def _open_tender(session: Session, now: datetime, store: FileStore) -> None:
     owner, operator, bidder = (_principal(session, u) for u in ("tenderer", "operator", "bidder"))
     schedule = _schedule(session, Method.CONSTRUCTION_OPEN, now + timedelta(minutes=1), 10)
     sections = _river_sections()
-    # The second section has its own schedule: it closes and opens two days before the first.
-    sections[1] = sections[1].model_copy(update={"bid_deadline": schedule["bid_deadline"] - timedelta(days=2)})
+    # The second section has its own schedule: it closes and opens two hours before the first
+    # (staggered openings on one day, so the opening rooms are not all busy at once).
+    sections[1] = sections[1].model_copy(update={"bid_deadline": schedule["bid_deadline"] - timedelta(hours=2)})
     data = TenderIn.model_validate(
         schedule
         | dict(

@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.identity import keys_api
     from ggzy.identity import web as identity_web
     from ggzy.portal import feed as portal_feed
+    from ggzy.portal import ocds_api as portal_ocds
     from ggzy.portal import search_api as portal_search
     from ggzy.portal import web as portal_web
     from ggzy.registration import api as registration_api
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         evaluation_api,
         portal_feed,
         portal_search,
+        portal_ocds,
         audit_api,
         workdays_api,
     ):

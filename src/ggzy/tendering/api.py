@@ -234,7 +234,13 @@ def documents(tender_id: IdPath, db: DbDep, p: Principal = permit(Action.NOTICE_
         t = core.tender_for(s, p, tender_id)  # a draft's documents are the parties' business
         return [
             DocumentOut(
-                id=d.id, filename=d.filename, digest=d.digest, size=d.size, kind=d.kind, uploaded_at=d.uploaded_at
+                id=d.id,
+                filename=d.filename,
+                digest=d.digest,
+                size=d.size,
+                kind=d.kind,
+                uploaded_at=d.uploaded_at,
+                public=d.public,
             )
             for d in selectors.documents(s, t.id)
         ]
@@ -262,12 +268,14 @@ def download(
     "/tenders/{tender_id}/documents",
     response_model=DocumentOut,
     status_code=201,
-    summary="上传招标文件（请求体为文件本身，application/octet-stream；文件名放在 X-Filename，URL 编码）",
+    summary="上传招标文件（请求体为文件本身，application/octet-stream；文件名放在 X-Filename，URL 编码；"
+    "X-Public: 1 表示公告附件，随公告公开下载）",
 )
 async def upload(
     tender_id: IdPath, request: Request, db: DbDep, clock: ClockDep, p: Principal = permit(Action.TENDER_MANAGE)
 ) -> DocumentOut:
     filename = unquote(request.headers.get("x-filename", ""))
+    public = request.headers.get("x-public", "") in ("1", "true")
     store = FileStore(request.app.state.settings.data_dir / "blobs")
     # The body is spooled to a temporary file as it arrives, then stored; never held whole in memory.
     with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
@@ -285,10 +293,12 @@ async def upload(
                     tender_id=tender_id,
                     filename=filename,
                     chunks=iter(lambda: spool.read(1024 * 1024), b""),
+                    public=public,
                 )
                 return DocumentOut(
-                    id=d.id, filename=d.filename, digest=d.digest, size=d.size, kind=d.kind, uploaded_at=d.uploaded_at
-                )
+                    id=d.id, filename=d.filename, digest=d.digest, size=d.size, kind=d.kind,
+                    uploaded_at=d.uploaded_at, public=d.public,
+                )  # fmt: skip
 
         return await run_in_threadpool(work)
 

@@ -135,6 +135,9 @@ class TenderDocument(Base):
     kind: Mapped[str] = mapped_column(String(10))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     uploaded_at: Mapped[datetime]
+    # A notice attachment (公告附件) anyone may download with the notice; otherwise a tender
+    # document bidders obtain first, the obtaining recorded and secret (招标投标法第二十二条).
+    public: Mapped[bool] = mapped_column(default=False)
 
 
 class DocumentObtain(Base):

@@ -37,6 +37,7 @@ def document_upload(
     filename: str,
     chunks: Iterable[bytes],
     max_bytes: int = MAX_DOCUMENT_BYTES,
+    public: bool = False,
 ) -> TenderDocument:
     """Tender documents are set before publication; afterwards only a clarification changes them."""
     t = locked(session, principal, tender_id, Action.TENDER_MANAGE)
@@ -51,6 +52,7 @@ def document_upload(
         kind=stored.kind,
         uploaded_by=principal.user_id,
         uploaded_at=now,
+        public=public,
     )
     session.add(doc)
     session.flush()
@@ -61,7 +63,7 @@ def document_upload(
         action="tender.document_upload",
         object_type="tender",
         object_id=t.id,
-        after={"document": doc.id, "digest": doc.digest, "size": doc.size},
+        after={"document": doc.id, "digest": doc.digest, "size": doc.size, "public": public},
     )
     return doc
 

@@ -146,6 +146,7 @@ class DocumentOut(BaseModel):
     size: int
     kind: str
     uploaded_at: datetime
+    public: bool = Field(default=False, description="公告附件：随公告公开下载；否则为须获取的招标文件")
 
 
 class QuestionOut(BaseModel):

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from ggzy.identity.enums import Role
-from ggzy.identity.models import Organization
+from ggzy.identity.models import Branch, Organization
 from ggzy.identity.permissions import Action, Principal, Scope, scope_for
+from ggzy.registration.models import Project
 from ggzy.tendering.enums import TenderStatus
 from ggzy.tendering.models import DocumentObtain, Notice, Question, Tender, TenderDocument
 
@@ -55,12 +57,33 @@ def review_queue(session: Session, principal: Principal) -> Sequence[Tender]:
     return session.scalars(stmt.order_by(Tender.updated_at)).all()
 
 
-def notices(session: Session, *, limit: int = 50, kind: str | None = None) -> Sequence[Notice]:
-    """Public notices, newest first. Notices of invited procedures are public too: the invitation
-    itself goes to the invitees, the fact of the procedure is public (电子招标投标办法 Art. 41)."""
-    stmt = select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)
+def notices(
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    kind: str | None = None,
+    trading_type: str | None = None,
+    region: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Sequence[Notice]:
+    """Public notices, newest first, by stage (the notice's kind), trading type, region (the
+    hosting branch: the city or a county) and date. Notices of invited procedures are public too:
+    the invitation goes to the invitees, the fact of the procedure is public (电子招标投标办法 Art. 41)."""
+    stmt = select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc()).offset(offset).limit(limit)
     if kind:
         stmt = stmt.where(Notice.kind == kind)
+    if trading_type or region:
+        stmt = stmt.join(Tender, Tender.id == Notice.tender_id)
+    if trading_type:
+        stmt = stmt.join(Project, Project.id == Tender.project_id).where(Project.trading_type == trading_type)
+    if region:
+        stmt = stmt.join(Branch, Branch.id == Tender.branch_id).where(Branch.code == region)
+    if since:
+        stmt = stmt.where(Notice.published_at >= since)
+    if until:
+        stmt = stmt.where(Notice.published_at < until)
     return session.scalars(stmt).all()
 
 

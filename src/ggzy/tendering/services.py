@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ggzy.common import audit, chronograph
@@ -37,7 +38,7 @@ from ggzy.tendering.core import (
     wall_time,
 )
 from ggzy.tendering.enums import Method, NoticeKind, TenderStatus
-from ggzy.tendering.models import Section, Tender
+from ggzy.tendering.models import Section, Tender, TenderDocument
 from ggzy.tendering.schemas import ClarifyIn, TenderIn
 
 CLOSE_EVENT = "tender.deadline"
@@ -230,7 +231,7 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
         t.published_at = now
         kind = NoticeKind.INVITATION if t.invitees else NoticeKind.TENDER
         body = t.content or t.name
-        publish_notice(
+        notice = publish_notice(
             session,
             now=now,
             t=t,
@@ -239,6 +240,10 @@ def tender_publish(*, session: Session, now: datetime, principal: Principal, ten
             body=body,
             facts=schedule_facts(t) | {"method": t.method, "sections": [s.code for s in t.sections]},
         )
+        # The documents uploaded before publication go out with this notice (its attachments).
+        for d in session.scalars(select(TenderDocument).where(TenderDocument.tender_id == t.id)):
+            if d.notice_id is None:
+                d.notice_id = notice.id
         assert t.bid_deadline is not None
         chronograph.schedule(session, kind=CLOSE_EVENT, object_id=t.id, due_at=wall_time(t, t.bid_deadline))
         _schedule_sections(session, t)
