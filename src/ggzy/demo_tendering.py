@@ -144,6 +144,16 @@ def _open_tender(session: Session, now: datetime, store: FileStore) -> None:
         filename="招标文件（施工）.pdf",
         chunks=iter([tender_pdf("Songhua River south bank levee reinforcement - tender documents")]),
     )
+    participation.document_upload(  # a public attachment of the notice, for anyone to download
+        session=session,
+        now=now,
+        principal=owner,
+        store=store,
+        tender_id=t.id,
+        filename="工程位置示意图.pdf",
+        chunks=iter([tender_pdf("Songhua River south bank levee reinforcement - site map")]),
+        public=True,
+    )
     services.tender_submit(session=session, now=now, principal=owner, tender_id=t.id)
     services.tender_publish(session=session, now=now, principal=operator, tender_id=t.id)
     at = now + timedelta(minutes=2)  # after the documents start to be issued
