@@ -19,7 +19,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ggzy.bidding.enums import OpeningStatus
+from ggzy.bidding.enums import BidStatus, OpeningStatus
 from ggzy.bidding.models import Bid, Opening
 from ggzy.identity.models import Organization
 from ggzy.tendering.enums import Method, NoticeKind, TenderStatus
@@ -90,7 +90,10 @@ class _Facts:
         self.bidders: dict[int, list[Organization]] = {}
         for sid in self.openings:
             orgs = session.scalars(
-                select(Organization).join(Bid, Bid.bidder_org_id == Organization.id).where(Bid.section_id == sid)
+                # The bids at the deadline only: a withdrawn or replaced envelope is no tender.
+                select(Organization)
+                .join(Bid, Bid.bidder_org_id == Organization.id)
+                .where(Bid.section_id == sid, Bid.status == BidStatus.ACCEPTED.value)
             )
             self.bidders[sid] = sorted({o.id: o for o in orgs}.values(), key=lambda o: o.credit_code)
         self.candidates = list(session.scalars(select(Candidate).where(Candidate.tender_id == t.id)))
