@@ -4,8 +4,9 @@ The index follows the change feed (``common/outbox.py``): ``catch_up`` indexes e
 published after its cursor, in one transaction with the cursor's move, so nothing is indexed
 twice or missed; the background runner calls it every tick and every search calls it first, so a
 notice is findable within seconds of publication. Ranking is BM25 (k1 = 1.2, b = 0.75, a title
-word counting three times) computed in Python from the index rows, with ties broken by date and
-id: SQLite and PostgreSQL return the same results in the same order.
+word counting three times) computed in Python from the index rows over a query's most recent
+matches (``CANDIDATES``), with ties broken by date and id: SQLite and PostgreSQL return the same
+results in the same order. Totals are exact up to ``CAP`` and flagged as capped beyond.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from ggzy.common import outbox
 from ggzy.common.errors import InvalidInput
@@ -32,6 +33,7 @@ from ggzy.tendering.models import Notice, Tender
 
 K1, B, TITLE_WEIGHT = 1.2, 0.75, 3
 CANDIDATES = 2000  # the most recent matches ranked for a query (see docs/portal.md)
+CAP = 10_000  # matches counted exactly up to this many; beyond, the total reads "10,000+"
 WORD = re.compile(r"[\w]", re.UNICODE)
 _jieba_lock = threading.Lock()
 _jieba: Any = None
@@ -91,15 +93,20 @@ def catch_up(session: Session, *, batch: int = 500) -> int:
     if not changes:
         return 0
     ids = [int(c.object_id) for c in changes]
-    rows = session.execute(
-        select(Notice, Tender.project_id, Project.trading_type, Branch.code)
-        .join(Tender, Tender.id == Notice.tender_id)
-        .join(Project, Project.id == Tender.project_id)
-        .outerjoin(Branch, Branch.id == Tender.branch_id)
-        .where(Notice.id.in_(ids))
-    ).all()
+    found = {
+        row[0].id: row
+        for row in session.execute(
+            select(Notice, Project.trading_type, Branch.code)
+            .join(Tender, Tender.id == Notice.tender_id)
+            .join(Project, Project.id == Tender.project_id)
+            .outerjoin(Branch, Branch.id == Tender.branch_id)
+            .where(Notice.id.in_(ids))
+        )
+    }
     vocab: Counter[str] = Counter()
-    for n, _project, trading_type, region in rows:
+    # In the feed's order, not the rows' (which the database chooses): doc ids break ranking ties,
+    # so they must come out the same on SQLite and PostgreSQL.
+    for n, trading_type, region in (found[i] for i in dict.fromkeys(ids) if i in found):
         title, body = index_words(n.title), index_words(n.body)
         doc = SearchDoc(
             notice_id=n.id,
@@ -115,7 +122,20 @@ def catch_up(session: Session, *, batch: int = 500) -> int:
         session.add(doc)
         session.flush()
         terms = set(title) | set(body)
-        session.add_all(SearchTerm(term=t, doc_id=doc.id, in_title=title[t], in_body=body[t]) for t in terms)
+        session.add_all(
+            SearchTerm(
+                term=t,
+                doc_id=doc.id,
+                in_title=title[t],
+                in_body=body[t],
+                published_at=doc.published_at,
+                trading_type=doc.trading_type,
+                region=doc.region,
+                stage=doc.stage,
+                length=doc.length,
+            )
+            for t in terms
+        )
         vocab.update(terms)
         st.docs += 1
         st.words += doc.length
@@ -146,6 +166,14 @@ def _add_vocab(session: Session, vocab: Counter[str]) -> None:
 
 
 # --- searching ---------------------------------------------------------------------------------
+#
+# A query's candidates are its CANDIDATES most recent matches (after the filters), ranked by BM25;
+# its total is counted exactly up to CAP. Both come off ``ix_search_term_recent``: the postings
+# of the query's rarest word, newest first, each checked for the filters (on the posting's own
+# copy of them) and, for more than one word, matched with the same notice's postings of the other
+# words. The scan stops after CANDIDATES matches and the count goes on from there, so a query
+# reads about (CANDIDATES, or CAP with the count) / (the share of the rarest word's postings
+# that match) postings, at most all of that word's, however many notices match in all.
 
 
 @dataclass(frozen=True)
@@ -170,75 +198,160 @@ class Hit:
     score: float
 
 
-def _filtered(q: Any, f: Filters) -> Any:
-    if f.trading_type:
-        q = q.where(SearchDoc.trading_type == f.trading_type)
-    if f.region:
-        q = q.where(SearchDoc.region == f.region)
-    if f.stage:
-        q = q.where(SearchDoc.stage == f.stage)
-    if f.since:
-        q = q.where(SearchDoc.published_at >= f.since)
-    if f.until:
-        q = q.where(SearchDoc.published_at < f.until)
-    return q
+@dataclass(frozen=True)
+class Found:
+    total: int  # the matches, counted up to CAP
+    capped: bool  # more than CAP match: shown as "10,000+"
+    hits: list[Hit]
 
 
-def search(session: Session, text: str, f: Filters, *, offset: int = 0, limit: int = 20) -> tuple[int, list[Hit]]:
+@dataclass(frozen=True)
+class Stats:
+    docs: int
+    avg_length: float
+    df: dict[str, int]  # notices having each query word
+
+
+def parse(text: str) -> list[str]:
     words = query_words(text)
     if not words:
         raise InvalidInput("请输入至少两个字的检索词（如“招标”“土地”）", code="query_too_short")
     if len(words) > 8:
         raise InvalidInput("检索词过多，请精简到 8 个词以内", code="query_too_long")
-    has_all = (
-        select(SearchTerm.doc_id)
-        .where(SearchTerm.term.in_(words))
-        .group_by(SearchTerm.doc_id)
-        .having(func.count() == len(words))
-    )
-    matching = _filtered(select(SearchDoc.id).where(SearchDoc.id.in_(has_all)), f)
-    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    if total == 0:
-        return 0, []
-    recent = matching.order_by(SearchDoc.published_at.desc(), SearchDoc.id.desc()).limit(CANDIDATES)
-    docs = {d.id: d for d in session.scalars(select(SearchDoc).where(SearchDoc.id.in_(recent)))}
-    tf: dict[int, dict[str, tuple[int, int]]] = {}
-    for row in session.execute(
-        select(SearchTerm.doc_id, SearchTerm.term, SearchTerm.in_title, SearchTerm.in_body).where(
-            SearchTerm.term.in_(words), SearchTerm.doc_id.in_(list(docs))
-        )
-    ):
-        tf.setdefault(row.doc_id, {})[row.term] = (row.in_title, row.in_body)
+    return words
+
+
+def stats(session: Session, words: Sequence[str]) -> Stats:
     st = session.get(SearchState, 1)
-    n_docs = max(st.docs if st else len(docs), 1)
-    avg = (st.words / n_docs) if st and st.words else 1.0
-    rows = session.execute(select(SearchVocab.term, SearchVocab.df).where(SearchVocab.term.in_(words)))
-    df = {term: n for term, n in rows}
-    idf = {w: math.log(1 + (n_docs - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w in words}
+    docs = max(st.docs if st else 0, 1)
+    avg = (st.words / docs) if st and st.words else 1.0
+    rows = session.execute(select(SearchVocab.term, SearchVocab.df).where(SearchVocab.term.in_(list(words))))
+    return Stats(docs, avg, {term: n for term, n in rows})
 
-    def score(d: SearchDoc) -> float:
-        s = 0.0
-        for w, (t, b) in tf.get(d.id, {}).items():
-            x = TITLE_WEIGHT * t + b
-            s += idf[w] * x * (K1 + 1) / (x + K1 * (1 - B + B * d.length / avg))
-        return round(s, 9)  # the same float on both databases, ties then fall to date and id
 
-    ranked = sorted(docs.values(), key=lambda d: (-score(d), -d.published_at.timestamp(), -d.id))
-    page = ranked[offset : offset + limit]
-    return total, [
+def _conditions(f: Filters) -> list[Any]:
+    t = SearchTerm
+    out: list[Any] = []
+    if f.trading_type:
+        out.append(t.trading_type == f.trading_type)
+    if f.region:
+        out.append(t.region == f.region)
+    if f.stage:
+        out.append(t.stage == f.stage)
+    if f.since:
+        out.append(t.published_at >= f.since)
+    if f.until:
+        out.append(t.published_at < f.until)
+    return out
+
+
+def in_row_order(words: Sequence[str], driver: str) -> list[str]:
+    """The words in the order a candidate row holds their counts: the driver, then the others."""
+    return [driver, *(w for w in words if w != driver)]
+
+
+def candidates_query(words: Sequence[str], driver: str, f: Filters) -> Select[Any]:
+    """The most recent matches, newest first (ties by id), as rows (doc_id, length, then
+    in_title and in_body of each word in ``in_row_order``)."""
+    t = SearchTerm
+    others = [(w, aliased(SearchTerm)) for w in in_row_order(words, driver)[1:]]
+    cols: list[Any] = [t.doc_id, t.length, t.in_title, t.in_body]
+    q = select(*cols, *(c for _, o in others for c in (o.in_title, o.in_body)))
+    for w, o in others:
+        # The same notice's posting of the other word, found by all three leading columns of
+        # ix_search_term_recent, which also holds its counts: no visit to the table.
+        q = q.join(o, and_(o.term == w, o.published_at == t.published_at, o.doc_id == t.doc_id))
+    q = q.where(t.term == driver, *_conditions(f))
+    return q.order_by(t.published_at.desc(), t.doc_id.desc()).limit(CANDIDATES)
+
+
+def candidates(session: Session, words: Sequence[str], driver: str, f: Filters) -> Sequence[Row[Any]]:
+    return session.connection().execute(candidates_query(words, driver, f)).all()
+
+
+def count_after_query(words: Sequence[str], driver: str, f: Filters, last: datetime, last_id: int, limit: int) -> Any:
+    t = SearchTerm
+    older = or_(t.published_at < last, t.doc_id < last_id)
+    # The plain ``<=`` is what both databases turn into a range of the index; ``older`` then
+    # drops the candidates published at the same moment as the last one.
+    q = select(t.doc_id).where(t.term == driver, *_conditions(f), t.published_at <= last, older)
+    for w in in_row_order(words, driver)[1:]:
+        o = aliased(SearchTerm)
+        q = q.where(exists().where(o.term == w, o.doc_id == t.doc_id))
+    return select(func.count()).select_from(q.limit(limit).subquery())
+
+
+def count_after(session: Session, words: Sequence[str], driver: str, f: Filters, last_id: int, limit: int) -> int:
+    """The matches older than the candidate ``last_id`` (the oldest), counted up to ``limit``: the
+    scan goes on where the candidates' stopped rather than start again."""
+    t = SearchTerm
+    # The candidates leave the date out (2,000 conversions from text on SQLite): one lookup here.
+    last = session.scalar(select(t.published_at).where(t.term == driver, t.doc_id == last_id))
+    assert last is not None  # the posting was just read in the same transaction
+    return session.scalar(count_after_query(words, driver, f, last, last_id, limit)) or 0
+
+
+def rank(
+    rows: Sequence[Sequence[int]], order: Sequence[str], st: Stats, words: Sequence[str]
+) -> list[tuple[float, int]]:
+    """(score, doc_id) of each candidate row (doc_id, length, then in_title and in_body of each
+    word of ``order``), best first by BM25; equal scores keep the rows' order (newest first,
+    then the higher id)."""
+    at = {w: 2 + 2 * i for i, w in enumerate(order)}
+    # Summed in the query's order whatever the rows' order: float sums depend on the order.
+    terms = [(at[w], math.log(1 + (st.docs - st.df.get(w, 0) + 0.5) / (st.df.get(w, 0) + 0.5))) for w in words]
+    scored = []
+    for r in rows:
+        s, norm = 0.0, K1 * (1 - B + B * r[1] / st.avg_length)
+        for i, idf in terms:
+            x = TITLE_WEIGHT * r[i] + r[i + 1]
+            s += idf * x * (K1 + 1) / (x + norm)
+        scored.append((round(s, 9), r[0]))  # the same float on both databases; ties keep their order
+    scored.sort(key=lambda x: -x[0])  # stable
+    return scored
+
+
+def page(session: Session, ranked: Sequence[tuple[float, int]], words: Sequence[str]) -> list[Hit]:
+    if not ranked:
+        return []
+    d = SearchDoc
+    rows = session.execute(
+        select(
+            d.id, d.notice_id, d.tender_id, d.title, d.body, d.stage, d.region, d.trading_type, d.published_at
+        ).where(d.id.in_([i for _, i in ranked]))
+    )
+    docs = {r.id: r for r in rows}
+    return [
         Hit(
-            notice_id=d.notice_id,
-            tender_id=d.tender_id,
-            title_html=highlight(d.title, words),
-            snippet_html=highlight(snippet(d.body, words), words),
-            stage=d.stage,
-            region=d.region,
-            trading_type=d.trading_type,
-            published_at=d.published_at,
-            score=score(d),
+            notice_id=r.notice_id,
+            tender_id=r.tender_id,
+            title_html=highlight(r.title, words),
+            snippet_html=highlight(snippet(r.body, words), words),
+            stage=r.stage,
+            region=r.region,
+            trading_type=r.trading_type,
+            published_at=r.published_at,
+            score=s,
         )
-        for d in page
+        for s, r in ((s, docs[i]) for s, i in ranked)
     ]
+
+
+def search(session: Session, text: str, f: Filters, *, offset: int = 0, limit: int = 20) -> Found:
+    words = parse(text)
+    st = stats(session, words)
+    if any(st.df.get(w, 0) == 0 for w in words):
+        return Found(0, False, [])
+    # The rarest word's postings are the shortest list to walk when the words seldom meet.
+    driver = min(words, key=lambda w: (st.df[w], w))
+    rows = candidates(session, words, driver, f)
+    if not rows:
+        return Found(0, False, [])
+    total = len(rows)
+    if total == CANDIDATES and total <= CAP:
+        total += count_after(session, words, driver, f, rows[-1][0], CAP + 1 - total)
+    ranked = rank(rows, in_row_order(words, driver), st, words)
+    return Found(min(total, CAP), total > CAP, page(session, ranked[offset : offset + limit], words))
 
 
 def snippet(body: str, words: Sequence[str], width: int = 60) -> str:

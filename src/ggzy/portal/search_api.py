@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ggzy.common.clock import SHANGHAI
 from ggzy.http.deps import DbDep, permit
@@ -36,7 +36,8 @@ class HitOut(BaseModel):
 
 
 class SearchOut(BaseModel):
-    total: int
+    total: int = Field(description=f"命中的公告数，精确计数至 {search.CAP:,} 条（超过时即为 {search.CAP:,}）")
+    total_capped: bool = Field(description=f"命中超过 {search.CAP:,} 条（页面显示“{search.CAP:,}+”）")
     items: list[HitOut]
 
 
@@ -55,7 +56,7 @@ def _filters(
     )
 
 
-def _run(db: Any, q: str, f: search.Filters, offset: int, limit: int) -> tuple[int, list[search.Hit]]:
+def _run(db: Any, q: str, f: search.Filters, offset: int, limit: int) -> search.Found:
     search.catch_up_all(db)  # what was published a moment ago is found now, not at the next tick
     with db.session(write=False) as s:
         return search.search(s, q, f, offset=offset, limit=limit)
@@ -74,8 +75,12 @@ def search_api(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     _: Principal = permit(Action.NOTICE_READ),
 ) -> SearchOut:
-    total, hits = _run(db, q, _filters(type, region, stage, since, until), offset, limit)
-    return SearchOut(total=total, items=[HitOut(**{k: getattr(h, k) for k in HitOut.model_fields}) for h in hits])
+    found = _run(db, q, _filters(type, region, stage, since, until), offset, limit)
+    return SearchOut(
+        total=found.total,
+        total_capped=found.capped,
+        items=[HitOut(**{k: getattr(h, k) for k in HitOut.model_fields}) for h in found.hits],
+    )
 
 
 @pages.get("/search")
@@ -91,11 +96,10 @@ def search_page(
 ) -> Response:
     from ggzy.common.errors import DomainError
 
-    total, error = 0, ""
-    hits: list[search.Hit] = []
+    found, error = search.Found(0, False, []), ""
     if q.strip():
         try:
-            total, hits = _run(db, q, _filters(type, region, stage, None, None), (page - 1) * 20, 20)
+            found = _run(db, q, _filters(type, region, stage, None, None), (page - 1) * 20, 20)
         except DomainError as e:
             error = e.message
     with db.session(write=False) as s:
@@ -111,8 +115,12 @@ def search_page(
             "region": region or "",
             "stage": stage or "",
             "page": page,
-            "total": total,
-            "hits": hits,
+            "total": found.total,
+            "capped": found.capped,
+            # Only the most recent matches are ranked, so the pages end there even when more match.
+            "more": found.total > page * 20 and page * 20 < search.CANDIDATES,
+            "ranked": search.CANDIDATES,
+            "hits": found.hits,
             "error": error,
             "branches": branches,
             "types": TRADING_TYPE_LABELS,
