@@ -124,3 +124,19 @@ def test_the_bulk_export_streams_one_valid_package(db, tmp_path, monkeypatch):
 def _codes(db) -> set[str]:
     with db.session(write=False) as s:
         return set(s.scalars(select(Tender.code).where(Tender.published_at.is_not(None))))
+
+
+def test_an_export_with_nothing_public_writes_no_invalid_package(empty_db, tmp_path, monkeypatch):
+    from ggzy.cli import app as cli
+    from ggzy.config import get_settings
+
+    monkeypatch.setenv("GGZY_DATABASE_URL", empty_db.url.replace("postgresql+psycopg://", "postgresql://"))
+    monkeypatch.setenv("GGZY_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "ocds.json"
+        r = CliRunner().invoke(cli, ["export", "ocds", "--out", str(out)])
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 1 and "没有已公开的交易项目" in r.output
+    assert not out.exists() and not (tmp_path / "ocds.json.part").exists()
