@@ -26,7 +26,9 @@ run: setup
 	$(BIN)/ggzy db upgrade
 	$(BIN)/ggzy demo
 	@echo "ggzy: http://127.0.0.1:$(GGZY_PORT)/  (演示账号见 README.md)"
-	GGZY_COOKIE_SECURE=false $(BIN)/ggzy serve --port $(GGZY_PORT)
+	GGZY_COOKIE_SECURE=false GGZY_EXCHANGE_SANDBOX_RECEIVER=true \
+	  GGZY_EXCHANGE_UPSTREAM_URL=$${GGZY_EXCHANGE_UPSTREAM_URL:-http://127.0.0.1:$(GGZY_PORT)/sandbox/upstream/records} \
+	  $(BIN)/ggzy serve --port $(GGZY_PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -26,6 +26,8 @@ app.add_typer(bidder_app, name="bidder")
 bids_app = typer.Typer(help="投标文件存储（运维）", no_args_is_help=True)
 experts_app = typer.Typer(help="专家库（运维）", no_args_is_help=True)
 export_app = typer.Typer(help="公开数据导出", no_args_is_help=True)
+exchange_app = typer.Typer(help="向上级平台报送数据（数据规范数据集）", no_args_is_help=True)
+app.add_typer(exchange_app, name="exchange")
 app.add_typer(bids_app, name="bids")
 app.add_typer(experts_app, name="experts")
 app.add_typer(export_app, name="export")
@@ -256,9 +258,42 @@ def export_ocds(out: Path = typer.Option(..., "--out", help="输出文件（OCDS
 
     s, db = get_settings(), _db()
     tmp = out.with_name(out.name + ".part")
-    with db.session(write=False) as session, tmp.open("w", encoding="utf-8") as f:
+    with tmp.open("w", encoding="utf-8") as f:
         n = ocds.export(
-            session, f, prefix=s.ocid_prefix, base_url=s.public_base_url, name=s.centre_name, now=SystemClock().now()
+            db, f, prefix=s.ocid_prefix, base_url=s.public_base_url, name=s.centre_name, now=SystemClock().now()
         )
+    if n == 0:  # a package without releases is not valid OCDS: write nothing
+        tmp.unlink()
+        console.print("[red]没有已公开的交易项目，未生成文件[/red]")
+        raise typer.Exit(1)
     tmp.replace(out)  # a reader never sees half a file
     console.print(f"[green]完成[/green]：{n} 条发布写入 {out}")
+
+
+@exchange_app.command("run")
+def exchange_run() -> None:
+    """生成并校验新的数据集记录，报送到期的记录（一轮）。"""
+    from ggzy.common.clock import SystemClock
+    from ggzy.exchange.runtime import tick
+
+    s = get_settings()
+    read, sent = tick(_db(), SystemClock(), s)
+    where = s.exchange_upstream_url or "（未配置上级平台地址，记录待报送）"
+    console.print(f"[green]完成[/green]：读取变更 {read} 条，报送 {sent} 条 → {where}")
+
+
+@exchange_app.command("status")
+def exchange_status() -> None:
+    """各状态的记录数，以及暂缓和失败记录的原因。"""
+    from ggzy.exchange import selectors
+    from ggzy.exchange.enums import DeliveryStatus
+
+    with _db().session(write=False) as session:
+        counts = selectors.counts(session)
+        for st in DeliveryStatus:
+            console.print(f"{st.label}：{counts.get(st.value, 0)}")
+        for d in selectors.deliveries(session, status=DeliveryStatus.HELD.value, limit=20) + selectors.deliveries(
+            session, status=DeliveryStatus.FAILED.value, limit=20
+        ):
+            why = "；".join(p["message"] for p in d.problems) or d.last_error
+            console.print(f"  #{d.id} {d.dataset_no} {d.record_key}：{why}")

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     # portal's public address used in the published links.
     ocid_prefix: str = "ocds-ggzy00"
     public_base_url: str = "http://127.0.0.1:8000"
+    # Upward exchange (公共资源交易平台系统数据规范): where records go, the platform's number in the
+    # unified deal code and its code upstream, and how often a record is retried. The token is a
+    # secret (environment only). The sandbox receiver mounts a stand-in provincial platform at
+    # /sandbox/upstream for demos; never in production.
+    exchange_upstream_url: str = ""
+    exchange_token: str = ""
+    exchange_platform_no: int = Field(default=1, ge=0, le=99)
+    exchange_platform_code: str = "GGZY-JL-01"
+    exchange_max_attempts: int = Field(default=10, ge=1, le=100)
+    exchange_sandbox_receiver: bool = False
     # How often the in-process chronograph applies due events; 0 turns it off (tests drive it).
     chronograph_seconds: float = 5.0
 

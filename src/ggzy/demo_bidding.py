@@ -26,6 +26,7 @@ from ggzy.identity import keys
 from ggzy.identity import selectors as identity_selectors
 from ggzy.identity.models_keys import OrgKey
 from ggzy.identity.permissions import Principal
+from ggzy.identity.rules import make_id_number
 from ggzy.tendering import participation, services
 from ggzy.tendering.enums import EvaluationMethod, Method
 from ggzy.tendering.models import Tender
@@ -35,6 +36,8 @@ LIVE_NAME = "松花江南岸（船营段）堤防加固工程护岸石料采购�
 DONE_NAME = "松花江南岸（船营段）堤防加固工程防汛道路施工招标"
 BIDDERS = (("bidder", "19860000.00"), ("bidder2", "19712000.00"), ("bidder3", "20150000.00"))
 
+
+PM_IDS = {"bidder": "22020219750301001", "bidder2": "22020219780612002", "bidder3": "22020219821109003"}
 
 def register_key(session: Session, now: datetime, p: Principal, keys_dir: Path) -> tool.KeyPair:
     """The user's demo key (made and registered once, kept in ``keys_dir``)."""
@@ -119,6 +122,11 @@ def seal_and_submit(
             "quality": "合格",
             "project_manager": {"bidder": "王建国", "bidder2": "李振华", "bidder3": "赵永胜"}.get(p.username, "孙立"),
             "deposit": "已缴纳 400000.00 元",
+            # What the supervising platforms are owed with the opening details (never public).
+            "project_manager_id": make_id_number(PM_IDS.get(p.username, "22020219800101004")),
+            "project_manager_certificates": "一级注册建造师（水利水电工程）",
+            "deposit_form": "bank_transfer",
+            "deposit_paid_at": (t.docs_start + timedelta(days=2)).isoformat(),
         },
         attachments=[],
         out=out,

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         if settings.chronograph_seconds > 0:
             from ggzy.common.chronograph import Runner
             from ggzy.dated_events import HANDLERS
+            from ggzy.exchange.runtime import tick as exchange_tick
             from ggzy.portal.search import catch_up_all
 
             runner = Runner(
@@ -54,7 +55,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
                 app.state.clock,
                 HANDLERS,
                 settings.chronograph_seconds,
-                also=[lambda: catch_up_all(app.state.db)],
+                also=[
+                    lambda: catch_up_all(app.state.db),
+                    lambda: exchange_tick(app.state.db, app.state.clock, settings),
+                ],
             )
             runner.start()
         yield
@@ -83,6 +87,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from ggzy.bidding import web as bidding_web
     from ggzy.evaluation import api as evaluation_api
     from ggzy.evaluation import web as evaluation_web
+    from ggzy.exchange import api as exchange_api
+    from ggzy.exchange import web as exchange_web
     from ggzy.experts import api as experts_api
     from ggzy.experts import web as experts_web
     from ggzy.identity import api as identity_api
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         bidding_api,
         experts_api,
         evaluation_api,
+        exchange_api,
         portal_feed,
         portal_search,
         portal_ocds,
@@ -131,10 +138,20 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         bidding_web,
         experts_web,
         evaluation_web,
+        exchange_web,
         web_award,
     ):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(portal_search.pages, include_in_schema=False)
+    if settings.exchange_sandbox_receiver and settings.env != "production":
+        # A stand-in provincial platform for demos (docs/exchange.md); never in production.
+        from ggzy.exchange.receiver import Receiver
+        from ggzy.exchange.receiver import router as receiver_router
+
+        app.state.sandbox_receiver = Receiver(token=settings.exchange_token)
+        app.include_router(
+            receiver_router(app.state.sandbox_receiver), prefix="/sandbox/upstream", include_in_schema=False
+        )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, bid_max_bytes=settings.bid_max_bytes)

@@ -3,6 +3,7 @@
 from ggzy.bidding import models as bidding_models  # noqa: F401
 from ggzy.common import audit, calendar, chronograph, outbox, sequences  # noqa: F401
 from ggzy.evaluation import models as evaluation_models  # noqa: F401
+from ggzy.exchange import models as exchange_models  # noqa: F401
 from ggzy.experts import models as expert_models  # noqa: F401
 from ggzy.identity import models as identity_models  # noqa: F401
 from ggzy.identity import models_keys as identity_key_models  # noqa: F401

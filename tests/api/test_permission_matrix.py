@@ -123,6 +123,7 @@ def _path_values(db: Database) -> dict[str, str]:
             "extraction_id": "1",
             "response_id": "1",
             "site_id": "1",
+            "delivery_id": "1",
             "evaluation_id": "1",
             "clarification_id": "1",
             "bid_id": "1",

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from ggzy import bidder_tool as tool
 from ggzy.bidding import envelope
+from ggzy.identity.rules import make_id_number
 from tests.tendering.helpers import accepted_project_id, tender_body
 
 CANARY = "CANARY-明文不应出现-7f3a9c"
@@ -83,6 +84,10 @@ def seal(
         "quality": "合格",
         "project_manager": "王建国",
         "deposit": "已缴纳 400000.00 元",
+        "project_manager_id": make_id_number("22020219750301001"),
+        "project_manager_certificates": "一级注册建造师（水利水电工程）",
+        "deposit_form": "bank_transfer",
+        "deposit_paid_at": "2026-12-01T09:00:00+08:00",
         "note": CANARY,
     } | bid
     attachment = tmp / f"{b.username}-tech.txt"

@@ -566,3 +566,35 @@ def test_price_sheet_refuses_a_plaintext_without_bid_json() -> None:
         with pytest.raises(EnvelopeError) as e:
             envelope.price_sheet(plaintext)
         assert e.value.code == "bid_incomplete"
+
+
+# --- the optional facts owed upstream (数据规范 507/557) -----------------------------------------
+
+
+def test_validate_bid_keeps_the_optional_facts_normalised() -> None:
+    from ggzy.identity.rules import make_id_number
+
+    pm = make_id_number("22020219750301001")
+    sheet = envelope.validate_bid(
+        {**BID, "project_manager_id": pm.lower(), "project_manager_certificates": "一级注册建造师",
+         "deposit_form": "insurance_guarantee", "deposit_paid_at": "2026-12-01T09:00:00+08:00"}
+    )  # fmt: skip
+    assert sheet["project_manager_id"] == pm and sheet["deposit_form"] == "insurance_guarantee"
+    assert sheet["deposit_paid_at"] == "2026-12-01T09:00:00+08:00"
+    assert "project_manager_id" not in envelope.validate_bid(BID), "absent facts stay absent"
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ({"project_manager_id": "220202197503010010"}, "bid_pm_id_invalid"),
+        ({"project_manager_id": "12345"}, "bid_pm_id_invalid"),
+        ({"deposit_form": "wechat"}, "bid_deposit_form_invalid"),
+        ({"deposit_paid_at": "2026-12-01 09:00"}, "bid_deposit_time_invalid"),
+        ({"deposit_paid_at": "昨天"}, "bid_deposit_time_invalid"),
+    ],
+)
+def test_validate_bid_refuses_bad_optional_facts(extra: dict[str, Any], code: str) -> None:
+    with pytest.raises(EnvelopeError) as e:
+        envelope.validate_bid({**BID, **extra})
+    assert e.value.code == code and CHINESE.search(str(e.value))

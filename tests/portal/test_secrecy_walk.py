@@ -154,6 +154,13 @@ def _secrets(db: Database, world: World, only_here: Bidder) -> Secrets:
             sec.anywhere[e.id_number] = f"expert id number (expert {e.id})"
             if e.phone:
                 sec.anywhere[e.phone] = f"expert phone (expert {e.id})"
+        # A project manager's ID number goes upstream with the opening details, never to the public.
+        pm_ids = {
+            b.sheet["project_manager_id"] for b in s.scalars(select(Bid)) if (b.sheet or {}).get("project_manager_id")
+        }
+        assert pm_ids, "the demo's opened bids carry their project managers' ID numbers"
+        for pm in pm_ids:
+            sec.anywhere[pm] = "a project manager's ID number (personal data)"
         # Every procedure still in bidding: the demo's open tender (obtained by one bidder) and ours.
         for t in s.scalars(select(Tender).where(Tender.status == TenderStatus.BIDDING.value)):
             obtainers = select(Organization).join(DocumentObtain).where(DocumentObtain.tender_id == t.id)

@@ -32,7 +32,12 @@ def tender_body(
                 "evaluation_method": "comprehensive",
                 "qualification": "水利水电工程施工总承包二级及以上",
             },
-            {"name": "第二标段（K3+200～K6+500）", "estimate": "18600000.00", "evaluation_method": "comprehensive"},
+            {
+                "name": "第二标段（K3+200～K6+500）",
+                "estimate": "18600000.00",
+                "evaluation_method": "comprehensive",
+                "qualification": "水利水电工程施工总承包三级及以上",
+            },
         ],
         "docs_start": start.isoformat(),
         "docs_end": (start + timedelta(days=7)).isoformat(),

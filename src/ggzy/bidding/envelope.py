@@ -31,6 +31,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -59,6 +60,14 @@ PRICE_SHEET = {
     "quality": "质量标准",
     "project_manager": "项目负责人",
     "deposit": "投标保证金",
+}
+# Optional facts of the bid the supervising platforms are owed with the opening details (数据规范
+# 507/557): never on the public opening record (the ID number is personal data).
+DEPOSIT_FORMS = {
+    "cash": "现金",
+    "bank_transfer": "银行转账",
+    "bank_guarantee": "银行保函",
+    "insurance_guarantee": "保险保函",
 }
 
 
@@ -129,7 +138,37 @@ def validate_bid(bid: dict[str, Any]) -> dict[str, Any]:
         "quality": str(bid["quality"])[:100],
         "project_manager": str(bid["project_manager"])[:50],
         "deposit": str(bid["deposit"])[:100],
-    }
+    } | _optional_facts(bid)
+
+
+def _optional_facts(bid: dict[str, Any]) -> dict[str, Any]:
+    from ggzy.common.errors import InvalidInput
+    from ggzy.identity.rules import validate_id_number
+
+    out: dict[str, Any] = {}
+    if bid.get("project_manager_id") not in (None, ""):
+        try:
+            out["project_manager_id"] = validate_id_number(str(bid["project_manager_id"]))
+        except InvalidInput as e:
+            raise EnvelopeError(f"项目负责人身份证号：{e.message}", "bid_pm_id_invalid") from e
+    if bid.get("project_manager_certificates") not in (None, ""):
+        out["project_manager_certificates"] = str(bid["project_manager_certificates"])[:200]
+    if bid.get("deposit_form") not in (None, ""):
+        if bid["deposit_form"] not in DEPOSIT_FORMS:
+            forms = "、".join(f"{k}（{v}）" for k, v in DEPOSIT_FORMS.items())
+            raise EnvelopeError(f"保证金递交方式应为 {forms} 之一", "bid_deposit_form_invalid")
+        out["deposit_form"] = bid["deposit_form"]
+    if bid.get("deposit_paid_at") not in (None, ""):
+        try:
+            paid = datetime.fromisoformat(str(bid["deposit_paid_at"]))
+        except ValueError:
+            paid = None
+        if paid is None or paid.tzinfo is None:
+            raise EnvelopeError(
+                "保证金递交时间应为带时区的 ISO 8601 时间，如 2026-12-01T09:00:00+08:00", "bid_deposit_time_invalid"
+            )
+        out["deposit_paid_at"] = paid.isoformat()
+    return out
 
 
 def build_plaintext(bid: dict[str, Any], attachments: Iterable[Path]) -> bytes:

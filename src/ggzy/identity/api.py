@@ -25,6 +25,7 @@ from ggzy.identity.schemas import (
     BranchOut,
     LoginIn,
     MeOut,
+    OrgContactIn,
     OrgCreateIn,
     OrgOut,
     PasswordChangeIn,
@@ -209,6 +210,14 @@ def create_organization(
 ) -> OrgOut:
     with db.transaction() as s:
         return org_out(services.org_create(session=s, now=clock.now(), actor=services.actor_of(p), data=data))
+
+
+@router.put("/organizations/{org_id}/contact", response_model=OrgOut, summary="更新单位联系方式")
+def update_organization_contact(
+    org_id: IdPath, data: OrgContactIn, db: DbDep, clock: ClockDep, p: Principal = permit(Action.ORG_CONTACT)
+) -> OrgOut:
+    with db.transaction() as s:
+        return org_out(services.org_contact_update(session=s, now=clock.now(), principal=p, org_id=org_id, data=data))
 
 
 @router.get("/users", response_model=list[UserOut], summary="用户列表")

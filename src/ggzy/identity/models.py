@@ -35,6 +35,8 @@ class Organization(Base):
     legal_representative: Mapped[str] = mapped_column(String(100), default="")
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    # The data specification requires it of tenderers in notices (dataset 503 TENDERER_EMAIL).
+    email: Mapped[str] = mapped_column(String(100), default="", server_default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     # Sectors a regulator supervises; empty for others.
     jurisdictions: Mapped[list[str]] = mapped_column(JSON, default=list)

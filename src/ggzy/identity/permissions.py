@@ -39,6 +39,7 @@ class Action(StrEnum):
     ORG_SIGNUP = "org.signup"
     ORG_READ = "org.read"
     ORG_CREATE = "org.create"
+    ORG_CONTACT = "org.contact"
     USER_READ = "user.read"
     USER_MANAGE = "user.manage"
     BRANCH_READ = "branch.read"
@@ -88,6 +89,8 @@ class Action(StrEnum):
     EVALUATION_CLARIFY = "evaluation.clarify"
     EVALUATION_RATE = "evaluation.rate"
     SITE_MANAGE = "site.manage"
+    EXCHANGE_READ = "exchange.read"
+    EXCHANGE_MANAGE = "exchange.manage"
 
 
 EVERYONE: dict[Role, Scope] = dict.fromkeys(Role, Scope.ANY)
@@ -102,6 +105,10 @@ class Rule:
 
 
 TABLE: dict[Action, Rule] = {
+    # The upward exchange is the city centre's (公共资源交易平台管理暂行办法第二十四条: data to the
+    # provincial and national platforms); auditors and regulators may see what was sent and held.
+    Action.EXCHANGE_READ: Rule(Kind.READ, {Role.OPERATOR: Scope.CITY, Role.AUDITOR: Scope.ANY, Role.ADMIN: Scope.ANY}),
+    Action.EXCHANGE_MANAGE: Rule(Kind.WRITE, {Role.OPERATOR: Scope.CITY}, "公共资源交易平台管理暂行办法第二十四条"),
     Action.PORTAL_VIEW: Rule(Kind.READ, EVERYONE, "电子招标投标办法 Art. 44: 公共服务平台 free to read for all"),
     Action.LOGIN: Rule(Kind.ACCOUNT, EVERYONE),
     Action.SELF_VIEW: Rule(Kind.ACCOUNT, SIGNED_IN),
@@ -110,6 +117,17 @@ TABLE: dict[Action, Rule] = {
     Action.ORG_SIGNUP: Rule(Kind.WRITE, {Role.PUBLIC: Scope.ANY}, "电子招标投标办法 Art. 44: anyone may register"),
     Action.ORG_READ: Rule(Kind.READ, EVERYONE),
     Action.ORG_CREATE: Rule(Kind.WRITE, {Role.ADMIN: Scope.ANY, Role.OPERATOR: Scope.ANY}),
+    # An organisation's own users keep its contacts current; the centre may correct them.
+    Action.ORG_CONTACT: Rule(
+        Kind.WRITE,
+        {
+            Role.TENDERER: Scope.OWN_ORG,
+            Role.AGENCY: Scope.OWN_ORG,
+            Role.BIDDER: Scope.OWN_ORG,
+            Role.OPERATOR: Scope.ANY,
+            Role.ADMIN: Scope.ANY,
+        },
+    ),
     Action.USER_READ: Rule(Kind.READ, {Role.ADMIN: Scope.ANY, Role.AUDITOR: Scope.ANY}),
     Action.USER_MANAGE: Rule(Kind.ACCOUNT, {Role.ADMIN: Scope.ANY}),
     Action.BRANCH_READ: Rule(Kind.READ, EVERYONE),

@@ -48,8 +48,18 @@ class OrgCreateIn(Strict):
     legal_representative: str = Field(default="", max_length=100)
     contact_name: str = Field(default="", max_length=100)
     contact_phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=100, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱")
     address: str = Field(default="", max_length=200)
     jurisdictions: list[Jurisdiction] = Field(default_factory=list, max_length=10)
+
+
+class OrgContactIn(Strict):
+    """An organisation keeps its contact details current (they go into notices and the exchange)."""
+
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=100, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱")
+    address: str = Field(default="", max_length=200)
 
 
 class OrgOut(BaseModel):
@@ -70,6 +80,7 @@ class SignupIn(Strict):
     region_code: str = Field(pattern=r"^\d{6}$")
     legal_representative: str = Field(default="", max_length=100)
     contact_phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=100, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", description="电子邮箱")
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     display_name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(min_length=1, max_length=40, description="经办人公民身份号码（GB 11643-1999）")

@@ -12,13 +12,13 @@ from ggzy.common import audit
 from ggzy.common.audit import Actor
 from ggzy.common.clock import local_date
 from ggzy.common.crypto import sm3_hex
-from ggzy.common.errors import Conflict, InvalidInput, NotFound
+from ggzy.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ggzy.identity import security
 from ggzy.identity.enums import USER_ROLE_NEEDS_ORG_ROLE, OrgRole, Role
 from ggzy.identity.models import ApiToken, Branch, Organization, OrganizationRole, User, WebSession
 from ggzy.identity.permissions import Principal
 from ggzy.identity.rules import validate_id_number, validate_uscc
-from ggzy.identity.schemas import OrgCreateIn, SignupIn, UserCreateIn
+from ggzy.identity.schemas import OrgContactIn, OrgCreateIn, SignupIn, UserCreateIn
 
 SELF_SIGNUP_ROLES = {OrgRole.TENDERER: Role.TENDERER, OrgRole.AGENCY: Role.AGENCY, OrgRole.BIDDER: Role.BIDDER}
 
@@ -41,6 +41,39 @@ def _org_state(org: Organization) -> dict[str, object]:
         "roles": sorted(org.role_set),
         "jurisdictions": sorted(org.jurisdictions),
     }
+
+
+def _contact(org: Organization) -> dict[str, object]:
+    return {
+        "contact_name": org.contact_name,
+        "contact_phone": org.contact_phone,
+        "email": org.email,
+        "address": org.address,
+    }
+
+
+def org_contact_update(
+    *, session: Session, now: datetime, principal: Principal, org_id: int, data: OrgContactIn
+) -> Organization:
+    org = session.get(Organization, org_id, with_for_update=True)
+    if org is None:
+        raise NotFound(f"单位 {org_id} 不存在", code="org_not_found")
+    if principal.role not in (Role.OPERATOR, Role.ADMIN) and principal.org_id != org.id:
+        raise PermissionDenied("只能修改本单位的联系方式", code="not_own_org")
+    before = _contact(org)
+    org.contact_name, org.contact_phone = data.contact_name, data.contact_phone
+    org.email, org.address = data.email, data.address
+    audit.record(
+        session,
+        now=now,
+        actor=actor_of(principal),
+        action="org.contact",
+        object_type="organization",
+        object_id=org.id,
+        before=before,
+        after=_contact(org),
+    )
+    return org
 
 
 def _branch_for_region(session: Session, region_code: str) -> Branch | None:
@@ -67,6 +100,7 @@ def org_create(*, session: Session, now: datetime, actor: Actor, data: OrgCreate
         legal_representative=data.legal_representative,
         contact_name=data.contact_name,
         contact_phone=data.contact_phone,
+        email=data.email,
         address=data.address,
         jurisdictions=sorted({j.value for j in data.jurisdictions}),
         created_at=now,
@@ -159,6 +193,7 @@ def org_signup(*, session: Session, now: datetime, actor: Actor, data: SignupIn)
             legal_representative=data.legal_representative,
             contact_name=data.display_name,
             contact_phone=data.contact_phone,
+            email=data.email,
         ),
     )
     user = user_create(

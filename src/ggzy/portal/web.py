@@ -14,7 +14,7 @@ from ggzy.http.pages import render
 from ggzy.identity import selectors as identity_selectors
 from ggzy.identity.enums import Role
 from ggzy.identity.permissions import Action, Principal
-from ggzy.portal import selectors
+from ggzy.portal import disclosure, selectors
 from ggzy.registration import selectors as reg
 from ggzy.tendering import selectors as tendering
 from ggzy.tendering import web as tendering_web
@@ -37,6 +37,17 @@ def home(request: Request, db: DbDep, _: Principal = permit(Action.PORTAL_VIEW))
                 **tendering_web.labels(),
                 "branches": identity_selectors.branches(s),
             },
+        )
+
+
+@router.get("/disclosure")
+def disclosure_page(request: Request, db: DbDep, _: Principal = permit(Action.PORTAL_VIEW)) -> Response:
+    groups: dict[str, list[disclosure.Entry]] = {}
+    for e in disclosure.CATALOGUE:
+        groups.setdefault(e.category, []).append(e)
+    with db.session(write=False) as s:
+        return render(
+            request, "portal/disclosure.html", {"groups": list(groups.items()), "counts": disclosure.counts(s)}
         )
 
 
