@@ -339,6 +339,7 @@ def test_public_pages_fit_a_phone(phone: Phone) -> None:
     phone.open("/catalogue")
     phone.open("/calendar")
     phone.open("/organizations")
+    phone.open("/disclosure")
     phone.open("/verify")
     phone.open("/verify/NOSUCHCODE0000", status=404)  # what a mistyped code shows
     phone.open("/login")
