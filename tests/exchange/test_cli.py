@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from tests.exchange.test_delivery import upstream  # noqa: F401  (the fixture)
-
 
 def _cli(db, tmp_path, monkeypatch, *args, **env):
     from ggzy.cli import app as cli

@@ -4,20 +4,15 @@ and the real HTTP path to a receiver on a socket."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
 import httpx
-import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from ggzy.exchange import services
 from ggzy.exchange.receiver import Receiver
-from ggzy.exchange.receiver import router as receiver_router
 from ggzy.exchange.sender import HttpSender
 from tests.exchange.helpers import OPTS, in_process, rows
 
@@ -114,24 +109,6 @@ def test_workers_in_parallel_never_send_a_record_twice(db, clock):
         t.join()
     assert {d.status for d in rows(db)} == {"sent"}
     assert set(sends.values()) == {1}, "no record was posted twice"
-
-
-@pytest.fixture
-def upstream():
-    receiver = Receiver(token="tok")
-    app = FastAPI()
-    app.include_router(receiver_router(receiver), prefix="/upstream")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield receiver, f"http://127.0.0.1:{port}/upstream/records"
-    server.should_exit = True
-    thread.join(timeout=5)
 
 
 def test_over_http_to_a_receiver_on_a_socket(db, clock, upstream):
