@@ -258,10 +258,14 @@ def export_ocds(out: Path = typer.Option(..., "--out", help="输出文件（OCDS
 
     s, db = get_settings(), _db()
     tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8") as f:
-        n = ocds.export(
-            db, f, prefix=s.ocid_prefix, base_url=s.public_base_url, name=s.centre_name, now=SystemClock().now()
-        )
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            n = ocds.export(
+                db, f, prefix=s.ocid_prefix, base_url=s.public_base_url, name=s.centre_name, now=SystemClock().now()
+            )
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a half-written export (gigabytes at scale) is no use to anyone
+        raise
     if n == 0:  # a package without releases is not valid OCDS: write nothing
         tmp.unlink()
         console.print("[red]没有已公开的交易项目，未生成文件[/red]")

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, lazyload, selectinload
@@ -26,6 +26,9 @@ from ggzy.identity.models import Organization
 from ggzy.tendering.enums import Method, NoticeKind, TenderStatus
 from ggzy.tendering.models import Notice, Section, Tender
 from ggzy.tendering.models_award import AwardNotice, Candidate, Contract
+
+if TYPE_CHECKING:
+    from ggzy.db import Database
 
 VERSION = "1.1"
 # The organisation identifier scheme for a unified social credit code. Not (yet) a registered
@@ -113,15 +116,15 @@ def _facts(session: Session, tenders: Sequence[Tender], base_url: str) -> list[_
         facts[o.tender_id].openings[o.section_id] = o
     # The bids at the deadline only: a withdrawn or replaced envelope is no tender.
     bidders: dict[int, dict[int, Organization]] = defaultdict(dict)
+    opened = [sid for f in facts.values() for sid in f.openings]
     rows = session.execute(
-        select(Bid.tender_id, Bid.section_id, Organization)
+        select(Bid.section_id, Organization)
         .join(Organization, Organization.id == Bid.bidder_org_id)
-        .where(Bid.tender_id.in_(ids), Bid.status == BidStatus.ACCEPTED.value)
+        .where(Bid.section_id.in_(opened), Bid.status == BidStatus.ACCEPTED.value)
         .options(*_ORG)
     )
-    for tender_id, section_id, org in rows:
-        if section_id in facts[tender_id].openings:
-            bidders[section_id][org.id] = org
+    for section_id, org in rows:
+        bidders[section_id][org.id] = org
     for f in facts.values():
         f.bidders = {sid: sorted(bidders[sid].values(), key=lambda o: o.credit_code) for sid in f.openings}
     candidates = select(Candidate).where(Candidate.tender_id.in_(ids))
@@ -297,7 +300,9 @@ def record_package(rels: list[dict[str, Any]], *, uri: str, name: str, now: date
     }
 
 
-def export(db: Any, out: IO[str], *, prefix: str, base_url: str, name: str, now: datetime, batch: int = 200) -> int:
+def export(
+    db: Database, out: IO[str], *, prefix: str, base_url: str, name: str, now: datetime, batch: int = 200
+) -> int:
     """Stream one release package of every release of every published procedure; returns how
     many releases were written (0: nothing is public yet, and what was written is no valid
     package: the schema wants at least one release). Memory stays bounded by one batch of
