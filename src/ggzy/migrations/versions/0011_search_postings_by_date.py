@@ -7,6 +7,8 @@ Create Date: 2026-11-30 09:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 # search_doc's columns that each of its postings gets a copy of (the same names and types).
-COPIED = [
+COPIED: list[tuple[str, sa.types.TypeEngine[Any]]] = [
     ("published_at", ggzy.common.orm.UTCDateTime(timezone=True)),
     ("trading_type", sa.String(length=30)),
     ("region", sa.String(length=6)),
@@ -34,11 +36,10 @@ def upgrade() -> None:
     with op.batch_alter_table("search_term", schema=None) as batch_op:
         for name, type_ in COPIED:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
-    names = [name for name, _ in COPIED]
     op.execute(
-        "UPDATE search_term SET "
-        + ", ".join(f"{c} = search_doc.{c}" for c in names)
-        + " FROM search_doc WHERE search_doc.id = search_term.doc_id"
+        "UPDATE search_term SET published_at = search_doc.published_at, "
+        "trading_type = search_doc.trading_type, region = search_doc.region, stage = search_doc.stage, "
+        "length = search_doc.length FROM search_doc WHERE search_doc.id = search_term.doc_id"
     )
     with op.batch_alter_table("search_term", schema=None) as batch_op:
         for name, type_ in COPIED:
