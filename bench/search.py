@@ -1173,9 +1173,9 @@ def _term_rows(corpus: Corpus, copies: dict[int, tuple[str, str, str, str, str]]
 def load_sqlite(path: Path, corpus: Corpus, log: Callable[[str], None]) -> float:
     """executemany in batches on one connection without foreign keys, journal or fsync, then
     ANALYZE and back to WAL (the mode ``ggzy.db`` opens the file in). search_term's two secondary
-    indexes are dropped first and built after the rows (sorted: four times faster than filling
-    them row by row at 200,000 notices, and packed, where an index grown notice by notice, as
-    ``catch_up`` grows it, has part-filled pages); its primary key fills as the rows go in."""
+    indexes are dropped first and built after the rows, from sorted data: faster, and packed,
+    where an index grown notice by notice, as ``catch_up`` grows it, has part-filled pages
+    (docs/performance.md gives both sizes); its primary key fills as the rows go in."""
     t0 = time.perf_counter()
     copies = _posting_copies(corpus)
     con = sqlite3.connect(path, isolation_level=None)
