@@ -30,6 +30,7 @@ from ggzy.exchange.models import Delivery, ExchangeState
 from ggzy.exchange.sources import procedure
 from ggzy.exchange.spec import dataset
 from ggzy.identity.permissions import Principal
+from ggzy.identity.services import actor_of
 
 log = logging.getLogger("ggzy.exchange")
 KINDS = ("notice.published", "contract.recorded")
@@ -317,7 +318,7 @@ def resend(*, session: Session, now: datetime, principal: Principal, delivery_id
     audit.record(
         session,
         now=now,
-        actor=_actor(principal),
+        actor=actor_of(principal),
         action="exchange.resend",
         object_type="exchange_delivery",
         object_id=d.id,
@@ -337,7 +338,7 @@ def _rebuild_change(
     session.flush()
     _collect_change(session, now=now, change=change, opts=opts)
     audit.record(
-        session, now=now, actor=_actor(principal), action="exchange.resend", object_type="exchange_delivery",
+        session, now=now, actor=actor_of(principal), action="exchange.resend", object_type="exchange_delivery",
         object_id=d.id, before=before, after={"status": d.status, "rebuilt_change": change.seq},
     )  # fmt: skip
     return d
@@ -351,9 +352,3 @@ def recheck_held(*, session: Session, now: datetime, principal: Principal, opts:
     for i in ids:
         queued += resend(session=session, now=now, principal=principal, delivery_id=i, opts=opts).status == S.PENDING
     return queued, len(ids) - queued
-
-
-def _actor(principal: Principal) -> audit.Actor:
-    from ggzy.identity.services import actor_of
-
-    return actor_of(principal)
